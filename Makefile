@@ -1,0 +1,51 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PYTHON ?= python3
+STAMP   = $(VENV)/.installed-stamp
+MO      = translations/vi/LC_MESSAGES/messages.mo
+export FLASK_APP = wsgi
+
+.PHONY: run test test-pg bench install lint format translations extract-messages clean
+
+run: install  ## serve the demo shop on http://127.0.0.1:5000 (SQLite in instance/)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install  ## the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
+	$(BIN)/pytest
+
+test-pg: install
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+
+bench: install  ## load benchmark at 100,000 products (needs wrk)
+	$(BIN)/python bench/run.py
+
+install: $(STAMP) $(MO)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(MO): translations/vi/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d translations
+
+translations: $(MO)
+
+extract-messages: $(STAMP)  ## refresh translations/messages.pot and merge into the .po
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".* .venv" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance/*.db .pytest_cache

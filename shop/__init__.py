@@ -1,0 +1,73 @@
+"""The OCOP shop: a marketplace for Vietnam's star-rated OCOP products."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, INSTANCE_DIR, ProductionConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the application for ``config_name`` (default: $SHOP_CONFIG or development)."""
+    config_name = config_name or os.environ.get("SHOP_CONFIG", "development")
+    config_class = CONFIGS[config_name]
+
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(config_class)
+    app.config["SHOP_CONFIG"] = config_name
+    if config_class is ProductionConfig:
+        ProductionConfig.check()
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if overrides:
+        app.config.update(overrides)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from shop import models  # noqa: F401  (the models must be known to Alembic)
+    from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from shop.i18n import register_i18n, select_locale
+    from shop.security import register_security
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    register_i18n(app)
+    register_security(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from shop.catalog import bp as catalog_bp
+
+    app.register_blueprint(catalog_bp)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from shop.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from shop.cli import register_commands
+
+    register_commands(app)

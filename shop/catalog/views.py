@@ -1,0 +1,118 @@
+"""Views of the public catalog. Each parses the request, asks a service, renders."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+
+from shop.catalog import bp
+from shop.catalog.forms import ProductFilterForm
+from shop.extensions import db
+from shop.i18n import current_language
+from shop.services import catalog
+from shop.services.catalog import ProductFilters, Sort
+from shop.services.places import province_by_code, provinces
+
+
+@bp.get("/")
+def home():
+    """The shop window: best-rated and newest products, the six groups, producers."""
+    return render_template(
+        "catalog/home.html",
+        top_rated=catalog.top_rated(),
+        newest=catalog.newest(),
+        groups=catalog.groups(),
+        cooperatives=catalog.featured_cooperatives(),
+    )
+
+
+@bp.get("/products")
+def product_list():
+    """The catalog with filters; invalid filters get a 400 that says what is wrong."""
+    form = ProductFilterForm(request.args)
+    groups = catalog.groups()
+    _fill_choices(form, groups)
+    filters, errors = _read_filters(form, groups)
+    if errors:
+        return render_template(
+            "catalog/list.html", form=form, page=None, errors=errors, groups=groups
+        ), 400
+    page = db.paginate(
+        catalog.filtered_products(filters),
+        page=form.page.data or 1,
+        per_page=current_app.config["PRODUCTS_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "catalog/list.html", form=form, page=page, errors=[], groups=groups, filters=filters
+    )
+
+
+def _fill_choices(form: ProductFilterForm, groups) -> None:
+    lang = current_language()
+    form.group.choices = [("", _("All groups"))] + [
+        (c.slug, ("— " if c.parent_id else "") + (c.name_en if lang == "en" else c.name_vi))
+        for g in groups
+        for c in (g, *g.children)
+    ]
+    selling = set(catalog.provinces_with_products())
+    form.province.choices = [("", _("All provinces"))] + [
+        (p.code, p.name) for p in provinces() if p.name in selling
+    ]
+    form.cooperative.choices = [("", _("All producers"))]
+
+
+def _read_filters(form: ProductFilterForm, groups) -> tuple[ProductFilters, list[str]]:
+    """Turn a validated form into service filters, or list what is wrong."""
+    if not form.validate():
+        return ProductFilters(), [f"{form[name].label.text}: {msgs[0]}" for name, msgs in form.errors.items()]
+    errors: list[str] = []
+    group = catalog.find_category(groups, form.group.data)
+    if form.group.data and group is None:
+        errors.append(_("Unknown product group."))
+    place = province_by_code(form.province.data) if form.province.data else None
+    if form.province.data and place is None:
+        errors.append(_("Unknown province."))
+    cooperative = catalog.cooperative_by_slug(form.cooperative.data) if form.cooperative.data else None
+    if form.cooperative.data and cooperative is None:
+        errors.append(_("Unknown producer."))
+    filters = ProductFilters(
+        q=(form.q.data or "").strip(),
+        group=group,
+        min_stars=int(form.stars.data) if form.stars.data else None,
+        province=place.name if place else None,
+        cooperative=cooperative,
+        min_price=form.min_price.data,
+        max_price=form.max_price.data,
+        sort=Sort(form.sort.data or Sort.RELEVANCE),
+    )
+    return filters, errors
+
+
+@bp.get("/products/<slug>")
+def product_detail(slug: str):
+    """One product: price, OCOP stars and certificate, certifications, producer."""
+    product = catalog.product_page(slug)
+    return render_template("catalog/product.html", product=product)
+
+
+@bp.get("/cooperatives/<slug>")
+def cooperative_detail(slug: str):
+    """A producer's story, location, certifications and products."""
+    cooperative = catalog.approved_cooperative(slug)
+    products = catalog.products_of(cooperative)
+    return render_template("catalog/cooperative.html", cooperative=cooperative, products=products)
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    products, cooperatives = catalog.sitemap_entries()
+    xml = render_template("catalog/sitemap.xml", products=products, cooperatives=cooperatives)
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    lines = ["User-agent: *", "Disallow: /cart", "Disallow: /checkout", "Disallow: /coop/",
+             "Disallow: /admin/", f"Sitemap: {url_for('catalog.sitemap', _external=True)}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")

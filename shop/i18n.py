@@ -1,0 +1,57 @@
+"""Language choice and locale-aware formatting of money, dates and stars."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from babel.numbers import format_currency
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, get_locale
+
+LANG_PARAM = "lang"
+
+
+def select_locale() -> str:
+    """?lang= (remembered in the session), then the remembered choice, then Accept-Language."""
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get(LANG_PARAM)
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "vi").split("_")[0]
+
+
+def money(amount: int, language: str | None = None) -> str:
+    """Whole đồng as people read them: ``125.000 ₫`` in Vietnamese, ``₫125,000`` in English."""
+    language = language or current_language()
+    return format_currency(amount, "VND", locale="vi_VN" if language == "vi" else "en_US")
+
+
+def short_date(value: date | None) -> str:
+    return format_date(value, "short") if value else ""
+
+
+def long_date(value: date | None) -> str:
+    return format_date(value, "long") if value else ""
+
+
+def register_i18n(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["short_date"] = short_date
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["url_with_lang"] = url_with_lang
+
+
+def url_with_lang(language: str) -> str:
+    """The current page's URL with ``?lang=`` set, for the language switcher."""
+    args = request.args.to_dict(flat=False)
+    args[LANG_PARAM] = [language]
+    return request.path + "?" + urlencode(args, doseq=True)

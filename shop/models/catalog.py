@@ -1,0 +1,123 @@
+"""The catalog: the OCOP category tree, products and their images."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.clock import today, utcnow
+from shop.extensions import db
+from shop.models.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from shop.models.cooperative import Certification, Cooperative
+    from shop.models.rating import OcopRating
+
+
+class Category(db.Model):
+    """An OCOP product group (parent is None) or one of its sub-groups."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name_vi: Mapped[str] = mapped_column(sa.String(120))
+    name_en: Mapped[str] = mapped_column(sa.String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(
+        back_populates="parent", order_by="Category.position"
+    )
+
+    @property
+    def group(self) -> Category:
+        """The top-level OCOP group this category belongs to."""
+        return self.parent or self
+
+
+class Product(db.Model):
+    """A product a cooperative sells, identified worldwide by its GTIN-14."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+        sa.CheckConstraint("price > 0", name="price_positive"),
+        sa.Index("ix_product_active_created", "active", "created_at"),
+        sa.Index("ix_product_active_price", "active", "price"),
+        sa.Index("ix_product_active_stars", "active", "ocop_stars"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(sa.ForeignKey("cooperative.id"), index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(160), unique=True)
+    name_vi: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    description_vi: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    unit: Mapped[str] = mapped_column(sa.String(60))
+    price: Mapped[int] = mapped_column(sa.BigInteger, comment="whole đồng")
+    stock: Mapped[int] = mapped_column(default=0)
+    gtin: Mapped[str] = mapped_column(sa.String(14), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Copy of the current OCOP rating, kept by services.ratings so that the
+    # catalog can filter and sort 100,000 products by stars through an index.
+    ocop_stars: Mapped[int | None]
+    ocop_valid_until: Mapped[date | None]
+
+    # Accent-folded text for search; kept by services.search on every flush.
+    search_name: Mapped[str] = mapped_column(sa.Text, default="")
+    search_body: Mapped[str] = mapped_column(sa.Text, default="")
+
+    cooperative: Mapped[Cooperative] = relationship(back_populates="products")
+    category: Mapped[Category] = relationship()
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
+    )
+    ratings: Mapped[list[OcopRating]] = relationship(
+        back_populates="product", order_by="OcopRating.decision_date.desc()"
+    )
+    certifications: Mapped[list[Certification]] = relationship(back_populates="product")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_vi
+
+    def description(self, locale: str) -> str:
+        return self.description_en if locale == "en" and self.description_en else self.description_vi
+
+    def current_stars(self, on: date | None = None) -> int | None:
+        """The OCOP stars shown today, or None when unrated or the rating has expired."""
+        if self.ocop_stars is None or self.ocop_valid_until is None:
+            return None
+        return self.ocop_stars if self.ocop_valid_until >= (on or today()) else None
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+    def __repr__(self) -> str:
+        return f"<Product {self.slug}>"
+
+
+class ProductImage(db.Model):
+    """A picture of a product; ``path`` is relative to the static or media folder."""
+
+    __tablename__ = "product_image"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(sa.String(300))
+    width: Mapped[int] = mapped_column(default=800)
+    height: Mapped[int] = mapped_column(default=800)
+    position: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[Product] = relationship(back_populates="images")

@@ -1,0 +1,79 @@
+"""People who sign in: customers, cooperative members and the OCOP office."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from shop.clock import utcnow
+from shop.extensions import db, login_manager
+from shop.models.types import UTCDateTime, str_enum
+
+if TYPE_CHECKING:
+    from shop.models.cooperative import Cooperative
+
+
+class Role(enum.StrEnum):
+    CUSTOMER = "customer"
+    MEMBER = "member"  # owner or staff of exactly one cooperative
+    ADMIN = "admin"  # the OCOP office
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    """An account. ``session_token`` changes with the password, signing out old sessions."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'member') = (cooperative_id IS NOT NULL)", name="member_has_cooperative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.CUSTOMER)
+    cooperative_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cooperative.id"), index=True)
+    is_owner: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    language: Mapped[str] = mapped_column(sa.String(5), default="vi")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    cooperative: Mapped[Cooperative | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Find the user of a session; a session from before a password change finds nobody."""
+    id_part, _, token = user_id.partition(":")
+    if not id_part.isdigit():
+        return None
+    user = db.session.get(User, int(id_part))
+    return user if user is not None and user.session_token == token else None

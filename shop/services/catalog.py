@@ -1,0 +1,214 @@
+"""What the catalog shows: visible products, filters, sorting and the category tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
+
+from shop.clock import today
+from shop.extensions import db
+from shop.models import Category, Certification, Cooperative, Product
+from shop.services.errors import NotFound
+from shop.services.search import hits_subquery
+
+
+class Sort(StrEnum):
+    RELEVANCE = "relevance"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    NEWEST = "newest"
+    STARS = "stars"
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    """Validated catalog filters; None means "not filtered"."""
+
+    q: str = ""
+    group: Category | None = None
+    min_stars: int | None = None
+    province: str | None = None
+    cooperative: Cooperative | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    sort: Sort = Sort.RELEVANCE
+
+
+def visible_products() -> sa.Select:
+    """Active products of approved cooperatives, with their cooperative loaded."""
+    return (
+        sa.select(Product)
+        .join(Product.cooperative)
+        .where(Product.active.is_(True), Cooperative.approved.is_(True))
+        .options(
+            contains_eager(Product.cooperative),
+            selectinload(Product.images),
+            joinedload(Product.category).joinedload(Category.parent),
+        )
+    )
+
+
+def shown_stars() -> sa.ColumnElement[int]:
+    """Stars as the catalog shows them: 0 for unrated or expired ratings."""
+    return sa.case((Product.ocop_valid_until >= today(), Product.ocop_stars), else_=0)
+
+
+def category_ids(group: Category) -> list[int]:
+    return [group.id, *(child.id for child in group.children)]
+
+
+def filtered_products(filters: ProductFilters) -> sa.Select:
+    """The catalog query for a set of filters, sorted as asked."""
+    query = visible_products()
+    hits = hits_subquery(filters.q) if filters.q else None
+    if filters.q and hits is None:
+        return query.where(sa.false())
+    if hits is not None:
+        query = query.join(hits, hits.c.product_id == Product.id)
+    if filters.group is not None:
+        query = query.where(Product.category_id.in_(category_ids(filters.group)))
+    if filters.min_stars is not None:
+        query = query.where(
+            Product.ocop_stars >= filters.min_stars, Product.ocop_valid_until >= today()
+        )
+    if filters.province is not None:
+        query = query.where(Cooperative.province == filters.province)
+    if filters.cooperative is not None:
+        query = query.where(Product.cooperative_id == filters.cooperative.id)
+    if filters.min_price is not None:
+        query = query.where(Product.price >= filters.min_price)
+    if filters.max_price is not None:
+        query = query.where(Product.price <= filters.max_price)
+    return query.order_by(*_ordering(filters.sort, hits))
+
+
+def _ordering(sort: Sort, hits) -> list:
+    newest = [Product.created_at.desc(), Product.id.desc()]
+    if sort is Sort.PRICE_ASC:
+        return [Product.price.asc(), Product.id.asc()]
+    if sort is Sort.PRICE_DESC:
+        return [Product.price.desc(), Product.id.desc()]
+    if sort is Sort.NEWEST:
+        return newest
+    if sort is Sort.RELEVANCE and hits is not None:
+        return [hits.c.tier.asc(), hits.c.score.asc(), Product.id.asc()]
+    return [shown_stars().desc(), *newest]
+
+
+def top_rated(limit: int = 8) -> list[Product]:
+    query = visible_products().where(Product.ocop_valid_until >= today())
+    query = query.order_by(Product.ocop_stars.desc(), Product.created_at.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def newest(limit: int = 8) -> list[Product]:
+    query = visible_products().order_by(Product.created_at.desc(), Product.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def groups() -> list[Category]:
+    """The six OCOP groups with their sub-groups loaded."""
+    query = (
+        sa.select(Category)
+        .where(Category.parent_id.is_(None))
+        .options(selectinload(Category.children))
+        .order_by(Category.position)
+    )
+    return list(db.session.scalars(query))
+
+
+def find_category(tree: list[Category], slug: str) -> Category | None:
+    """A group or sub-group of ``tree`` by slug."""
+    return next((c for g in tree for c in (g, *g.children) if c.slug == slug), None)
+
+
+def featured_cooperatives(limit: int = 6) -> list[Cooperative]:
+    product_count = (
+        sa.select(sa.func.count(Product.id))
+        .where(Product.cooperative_id == Cooperative.id, Product.active.is_(True))
+        .correlate(Cooperative)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(Cooperative)
+        .where(Cooperative.approved.is_(True))
+        .order_by(product_count.desc(), Cooperative.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def provinces_with_products() -> list[str]:
+    query = (
+        sa.select(Cooperative.province)
+        .where(Cooperative.approved.is_(True))
+        .distinct()
+        .order_by(Cooperative.province)
+    )
+    return list(db.session.scalars(query))
+
+
+def approved_cooperative(slug: str) -> Cooperative:
+    query = (
+        sa.select(Cooperative)
+        .where(Cooperative.slug == slug, Cooperative.approved.is_(True))
+        .options(selectinload(Cooperative.certifications))
+    )
+    cooperative = db.session.scalar(query)
+    if cooperative is None:
+        raise NotFound("No such cooperative.")
+    return cooperative
+
+
+def product_page(slug: str) -> Product:
+    """A visible product with everything its page shows, in a fixed number of queries."""
+    query = (
+        visible_products()
+        .where(Product.slug == slug)
+        .options(
+            selectinload(Product.ratings),
+            selectinload(Product.certifications),
+            contains_eager(Product.cooperative).selectinload(Cooperative.certifications),
+        )
+    )
+    product = db.session.scalar(query)
+    if product is None:
+        raise NotFound("No such product.")
+    return product
+
+
+def products_of(cooperative: Cooperative) -> list[Product]:
+    query = (
+        visible_products()
+        .where(Product.cooperative_id == cooperative.id)
+        .order_by(shown_stars().desc(), Product.name_vi)
+    )
+    return list(db.session.scalars(query))
+
+
+def cooperative_by_slug(slug: str) -> Cooperative | None:
+    return db.session.scalar(
+        sa.select(Cooperative).where(Cooperative.slug == slug, Cooperative.approved.is_(True))
+    )
+
+
+def valid_certifications(items: list[Certification]) -> list[Certification]:
+    return [c for c in items if c.is_valid()]
+
+
+def sitemap_entries(limit: int = 50_000) -> tuple[list[tuple[str, object]], list[str]]:
+    """(product slug, created_at) pairs and cooperative slugs for the sitemap."""
+    products = db.session.execute(
+        sa.select(Product.slug, Product.created_at)
+        .join(Product.cooperative)
+        .where(Product.active.is_(True), Cooperative.approved.is_(True))
+        .order_by(Product.id)
+        .limit(limit)
+    ).all()
+    cooperatives = db.session.scalars(
+        sa.select(Cooperative.slug).where(Cooperative.approved.is_(True)).order_by(Cooperative.id)
+    ).all()
+    return [tuple(row) for row in products], list(cooperatives)

@@ -1,0 +1,79 @@
+"""OCOP ratings: stars from the score bands, 36 months of validity, the product's current rating."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from shop.clock import today, utcnow
+from shop.extensions import db
+from shop.models import OcopLevel, OcopRating, Product
+from shop.services.errors import InvalidInput
+
+VALIDITY_MONTHS = 36
+# (lowest score, stars), highest band first, from Decision 148/QĐ-TTg.
+STAR_BANDS = ((90, 5), (70, 4), (50, 3), (30, 2), (0, 1))
+
+
+def stars_for_score(score: int) -> int:
+    """The stars a 100-point scorecard earns: 90+ five, 70+ four, 50+ three, 30+ two, else one."""
+    if not isinstance(score, int) or not 0 <= score <= 100:
+        raise InvalidInput("The OCOP score is a whole number from 0 to 100.")
+    return next(stars for floor, stars in STAR_BANDS if score >= floor)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the month's end (29 Feb -> 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def record_rating(
+    product: Product,
+    *,
+    score: int,
+    level: OcopLevel,
+    council: str,
+    certificate_number: str,
+    decision_date: date,
+) -> OcopRating:
+    """Record a council's decision; validity is the decision date plus 36 months."""
+    if decision_date > today():
+        raise InvalidInput("The decision date cannot be in the future.")
+    rating = OcopRating(
+        product=product,
+        score=score,
+        stars=stars_for_score(score),
+        level=level,
+        council=council.strip(),
+        certificate_number=certificate_number.strip(),
+        decision_date=decision_date,
+        valid_until=add_months(decision_date, VALIDITY_MONTHS),
+    )
+    db.session.add(rating)
+    refresh_current_rating(product)
+    db.session.flush()
+    return rating
+
+
+def revoke_rating(rating: OcopRating, reason: str) -> None:
+    if not reason.strip():
+        raise InvalidInput("Give a reason for revoking the rating.")
+    rating.revoked_at = utcnow()
+    rating.revoked_reason = reason.strip()
+    refresh_current_rating(rating.product)
+    db.session.flush()
+
+
+def current_rating(product: Product) -> OcopRating | None:
+    """The latest decision that has not been revoked (it may have expired)."""
+    live = [r for r in product.ratings if r.revoked_at is None]
+    return max(live, key=lambda r: (r.decision_date, r.id or 0), default=None)
+
+
+def refresh_current_rating(product: Product) -> None:
+    """Copy the current rating onto the product, where the catalog filters and sorts by it."""
+    rating = current_rating(product)
+    product.ocop_stars = rating.stars if rating else None
+    product.ocop_valid_until = rating.valid_until if rating else None

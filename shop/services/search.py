@@ -1,0 +1,70 @@
+"""Accent-insensitive product search over an indexed, folded copy of the product's text.
+
+SQLite uses an FTS5 table kept by triggers; PostgreSQL a generated ``tsvector``
+column with a GIN index (both made by the migrations). Both match every query
+word as a word prefix, and rank products whose *name* has every word first.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.sql.selectable import Subquery
+
+from shop.extensions import db
+from shop.models import Product
+from shop.services.text import fold, search_terms
+
+
+def refresh_search_text(product: Product) -> None:
+    """Recompute the folded text the search index reads."""
+    product.search_name = fold(f"{product.name_vi} {product.name_en}")
+    product.search_body = fold(f"{product.description_vi} {product.description_en} {product.unit}")
+
+
+@event.listens_for(Product, "before_insert")
+@event.listens_for(Product, "before_update")
+def _keep_search_text(mapper, connection, product: Product) -> None:
+    refresh_search_text(product)
+
+
+def _sqlite_hits(terms: list[str]) -> sa.TextClause:
+    words = " AND ".join(f'"{t}"*' for t in terms)
+    sql = sa.text(
+        "SELECT rowid AS product_id,"
+        " CASE WHEN rowid IN (SELECT rowid FROM product_fts WHERE product_fts MATCH :in_name)"
+        " THEN 0 ELSE 1 END AS tier,"
+        " bm25(product_fts, 10.0, 1.0) AS score"
+        " FROM product_fts WHERE product_fts MATCH :anywhere"
+    )
+    return sql.bindparams(anywhere=words, in_name=f"search_name : ({words})")
+
+
+def _postgres_hits(terms: list[str]) -> sa.TextClause:
+    sql = sa.text(
+        "SELECT id AS product_id,"
+        " CASE WHEN search_vector @@ to_tsquery('simple', :in_name) THEN 0 ELSE 1 END AS tier,"
+        " -ts_rank(search_vector, to_tsquery('simple', :anywhere)) AS score"
+        " FROM product WHERE search_vector @@ to_tsquery('simple', :anywhere)"
+    )
+    return sql.bindparams(
+        anywhere=" & ".join(f"{t}:*" for t in terms),
+        in_name=" & ".join(f"{t}:*A" for t in terms),
+    )
+
+
+def hits_subquery(query: str) -> Subquery | None:
+    """Matching product ids with ``tier`` (0: name match) and ``score`` (lower is better).
+
+    Returns None when the query has no searchable word.
+    """
+    terms = search_terms(query)
+    if not terms:
+        return None
+    dialect = db.session.get_bind().dialect.name
+    clause = _postgres_hits(terms) if dialect == "postgresql" else _sqlite_hits(terms)
+    return clause.columns(
+        sa.column("product_id", sa.Integer),
+        sa.column("tier", sa.Integer),
+        sa.column("score", sa.Float),
+    ).subquery("hits")

@@ -1,0 +1,26 @@
+"""Folding Vietnamese text so that "nhan" finds "Nhãn" and "cao xa den" finds "Cao xạ đen"."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+# đ does not decompose under NFD: it is a letter of its own, not d plus a mark.
+_LETTERS = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words: accents and marks removed, đ made d, punctuation made spaces."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", stripped.lower()).strip()
+
+
+def search_terms(query: str, limit: int = 8) -> list[str]:
+    """The folded words of a search query, at most ``limit`` of them."""
+    return fold(query).split()[:limit]
+
+
+def slugify(text: str) -> str:
+    return fold(text).replace(" ", "-")

@@ -1,0 +1,142 @@
+"""Fixtures: the app on a migrated database, isolated per test.
+
+SQLite (default): every test gets a fresh copy of a database migrated once.
+PostgreSQL (TEST_DATABASE_URL): migrated once; every test runs inside an outer
+transaction that is rolled back, the app's commits becoming savepoints.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from shop import create_app
+from shop.extensions import db
+from tests import factories
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = POSTGRES_URL.startswith("postgresql")
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never share the test's app context.
+
+    Tests hold an app context for their own database work; without this, requests
+    would reuse it, and with it ``g``, the cached locale, user and session.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _reset_postgres(url: str) -> None:
+    """Empty the test database (only one whose name says it is for tests)."""
+    engine = sa.create_engine(url)
+    if "test" not in (engine.url.database or ""):
+        raise RuntimeError(f"Refusing to wipe {engine.url.database!r}: not a test database.")
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if ON_POSTGRES:
+        _reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'shop.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
+    """The application, its database migrated with the real migrations."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    if not ON_POSTGRES:
+        template = tmp_path_factory.mktemp("template") / "migrated.db"
+        shutil.copy(sa.make_url(database_url).database, template)
+        app.config["TEST_TEMPLATE_DB"] = template
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def isolated_db(app: Flask) -> Iterator[None]:
+    """Each test starts from the migrated, empty database and leaves nothing behind."""
+    with app.app_context():
+        if ON_POSTGRES:
+            yield from _in_rolled_back_transaction(app)
+        else:
+            db.engine.dispose()
+            shutil.copy(app.config["TEST_TEMPLATE_DB"], Path(db.engine.url.database))
+            yield
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _in_rolled_back_transaction(app: Flask) -> Iterator[None]:
+    engines = db.engines
+    engine = engines[None]
+    connection = engine.connect()
+    outer = connection.begin()
+    engines[None] = connection  # the session binds to this connection, not the pool
+    db.session.remove()
+    db.session.configure(join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        db.session.remove()
+        engines[None] = engine
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def catalog(app: Flask) -> factories.DemoCatalog:
+    """A small catalog: categories, two cooperatives, rated and unrated products."""
+    return factories.demo_catalog()
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """Count the SQL statements run inside a ``with count_queries() as counter:`` block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        engine = db.engines[None]
+        engine = engine.engine if isinstance(engine, sa.Connection) else engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return counting

@@ -1,0 +1,28 @@
+import pytest
+
+from shop.services.text import fold, search_terms, slugify
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Nhãn chín muộn", "nhan chin muon"),
+        ("Chè xanh Mỹ Tân", "che xanh my tan"),
+        ("Cao xạ đen", "cao xa den"),
+        ("ĐẶC SẢN Đà Lạt", "dac san da lat"),
+        ("Nước mắm 40°, 500 ml!", "nuoc mam 40 500 ml"),
+        ("Cafe\u0301 (decomposed)", "cafe decomposed"),
+    ],
+)
+def test_fold_removes_accents_marks_and_d_stroke(text, folded):
+    assert fold(text) == folded
+
+
+def test_search_terms_are_folded_and_bounded():
+    assert search_terms("  Chè   MỸ tân ") == ["che", "my", "tan"]
+    assert len(search_terms("a " * 50)) == 8
+    assert search_terms("!!! ***") == []
+
+
+def test_slugify():
+    assert slugify("Chuối sấy dẻo Viba") == "chuoi-say-deo-viba"

@@ -1,0 +1,215 @@
+"""The public catalog pages, their filters and search, in both languages."""
+
+import json
+import re
+
+import pytest
+
+from shop.extensions import db
+from tests import factories
+
+
+def names(response) -> list[str]:
+    return re.findall(r'class="card-name">([^<]+)<', response.get_data(as_text=True))
+
+
+def test_home_shows_groups_top_rated_and_producers(client, catalog):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="vi">' in page
+    assert "Thực phẩm" in page and "Thủ công mỹ nghệ" in page  # the six groups
+    assert "Chè xanh Mỹ Tân" in page
+    assert "Hợp tác xã Chuối Viba" in page
+
+
+def test_home_works_on_an_empty_shop(client):
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("nhan", "Nhãn chín muộn"),
+        ("che my tan", "Chè xanh Mỹ Tân"),
+        ("cao xa den", "Cao xạ đen"),
+        ("CHUỐI", "Chuối sấy dẻo Viba"),
+        ("dried banana", "Chuối sấy dẻo Viba"),
+    ],
+)
+def test_search_ignores_accents_and_d_stroke(client, catalog, query, expected):
+    response = client.get("/products", query_string={"q": query})
+    assert response.status_code == 200
+    assert expected in names(response)
+
+
+def test_name_matches_rank_above_description_matches(client, catalog):
+    # "che" is in the tea's name and only in the herb's description.
+    found = names(client.get("/products?q=che"))
+    assert found.index("Chè xanh Mỹ Tân") < found.index("Cao xạ đen")
+
+
+def test_search_with_no_words_or_no_match(client, catalog):
+    assert names(client.get("/products?q=%21%21%21")) == []
+    response = client.get("/products?q=khongcodau")
+    assert response.status_code == 200 and names(response) == []
+
+
+def test_search_text_follows_renames(client, catalog):
+    catalog.longan.name_vi = "Vải thiều Lục Ngạn"
+    db.session.commit()
+    assert "Vải thiều Lục Ngạn" in names(client.get("/products?q=vai thieu"))
+    assert names(client.get("/products?q=nhan")) == []
+
+
+def test_star_filter_ignores_expired_ratings(client, catalog):
+    found = names(client.get("/products?stars=3"))
+    assert set(found) == {"Chè xanh Mỹ Tân", "Chuối sấy dẻo Viba"}
+    assert names(client.get("/products?stars=4")) == ["Chè xanh Mỹ Tân"]
+    assert "Muối ớt" not in names(client.get("/products?stars=5"))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"group": "food"}, {"Chuối sấy dẻo Viba", "Chè xanh Mỹ Tân", "Nhãn chín muộn", "Muối ớt"}),
+        ({"group": "tea"}, {"Chè xanh Mỹ Tân"}),
+        ({"province": "lao_cai"}, {"Chè xanh Mỹ Tân", "Cao xạ đen"}),
+        ({"cooperative": "viba", "max_price": "85000"}, {"Chuối sấy dẻo Viba", "Muối ớt"}),
+        ({"min_price": "100000", "max_price": "200000"}, {"Chè xanh Mỹ Tân"}),
+    ],
+)
+def test_filters(client, catalog, args, expected):
+    response = client.get("/products", query_string=args)
+    assert response.status_code == 200
+    assert set(names(response)) == expected
+
+
+@pytest.mark.parametrize(
+    ("sort", "first"),
+    [("price_asc", "Muối ớt"), ("price_desc", "Cao xạ đen"), ("stars", "Chè xanh Mỹ Tân"),
+     ("newest", "Muối ớt")],
+)
+def test_sorting(client, catalog, sort, first):
+    assert names(client.get(f"/products?sort={sort}"))[0] == first
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["min_price=abc", "max_price=-5", "stars=9", "sort=cheapest", "page=0", "page=x",
+     "group=nope", "province=atlantis", "cooperative=nobody", "min_price=500&max_price=100",
+     "q=" + "x" * 101, "min_price=99999999999999999999999"],
+)
+def test_bad_filters_get_a_clear_400(client, catalog, query):
+    response = client.get(f"/products?{query}")
+    assert response.status_code == 400
+    assert 'role="alert"' in response.get_data(as_text=True)
+
+
+def test_pages_past_the_end_are_empty_not_errors(client, catalog):
+    response = client.get("/products?page=500")
+    assert response.status_code == 200 and names(response) == []
+
+
+def test_pagination(app, client, catalog):
+    app.config["PRODUCTS_PER_PAGE"] = 2
+    try:
+        first = client.get("/products?sort=price_asc").get_data(as_text=True)
+        assert 'rel="next"' in first and "page=2" in first
+        second = names(client.get("/products?sort=price_asc&page=2"))
+        assert second == ["Nhãn chín muộn", "Chè xanh Mỹ Tân"]
+    finally:
+        app.config["PRODUCTS_PER_PAGE"] = 24
+
+
+def test_product_page_shows_price_stars_certificate_and_producer(client, catalog):
+    page = client.get("/products/che-my-tan").get_data(as_text=True)
+    rating = catalog.tea.ratings[0]
+    assert "120.000\xa0₫" in page
+    assert rating.certificate_number in page
+    assert 'aria-label="4 sao OCOP"' in page or "4 sao OCOP" in page
+    assert "Hợp tác xã Thái Sơn" in page
+    assert "Lịch sử xếp hạng" in page  # two ratings: 3 stars in 2019, 4 now
+
+
+def test_product_page_in_english_uses_english_money_and_text(client, catalog):
+    page = client.get("/products/che-my-tan?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "₫120,000" in page and "My Tan green tea" in page
+
+
+def test_product_page_open_graph_and_json_ld(client, catalog):
+    page = client.get("/products/chuoi-say").get_data(as_text=True)
+    assert '<meta property="og:title" content="Chuối sấy dẻo Viba' in page
+    assert '<meta property="product:price:amount" content="85000">' in page
+    assert re.search(r'<meta property="og:image" content="http[^"]+\.png">', page)
+    blob = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    data = json.loads(blob)
+    assert data["@type"] == "Product" and data["gtin14"] == catalog.banana.gtin
+    assert data["offers"]["price"] == 85000 and data["offers"]["priceCurrency"] == "VND"
+
+
+def test_expired_rating_shows_as_expired_not_stars(client, catalog):
+    page = client.get("/products/muoi-ot").get_data(as_text=True)
+    assert "★★★★★" not in page
+    assert "đã hết hạn" in page
+
+
+def test_unrated_and_out_of_stock_product(client, catalog):
+    catalog.herb.stock = 0
+    db.session.commit()
+    page = client.get("/products/cao-xa-den").get_data(as_text=True)
+    assert "Hết hàng" in page
+    assert "chưa được hội đồng OCOP" in page
+
+
+def test_hidden_products_are_not_found(client, catalog):
+    catalog.herb.active = False
+    catalog.viba.approved = False
+    db.session.commit()
+    assert client.get("/products/cao-xa-den").status_code == 404
+    assert client.get("/products/chuoi-say").status_code == 404
+    assert client.get("/cooperatives/viba").status_code == 404
+    assert names(client.get("/products")) == ["Chè xanh Mỹ Tân"]
+
+
+def test_cooperative_page(client, catalog):
+    page = client.get("/cooperatives/viba").get_data(as_text=True)
+    assert "Hợp tác xã Chuối Viba" in page and "VG-1" in page
+    assert "Chuối sấy dẻo Viba" in page and "Nhãn chín muộn" in page
+    assert "Chè xanh" not in page
+
+
+def test_sitemap_and_robots(client, catalog):
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.mimetype == "application/xml"
+    assert "/products/che-my-tan</loc>" in sitemap.get_data(as_text=True)
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Sitemap: http://localhost/sitemap.xml" in robots
+
+
+def test_listing_query_count_does_not_grow_with_products(app, client, catalog, count_queries):
+    def queries_for_listing() -> int:
+        with count_queries() as statements:
+            assert client.get("/products?sort=newest").status_code == 200
+        return len(statements)
+
+    few = queries_for_listing()
+    for n in range(45):
+        factories.product(catalog.thai_son, catalog.categories["tea"], name_vi=f"Chè {n}")
+    db.session.commit()
+    assert len(names(client.get("/products?sort=newest"))) == 24
+    app.config["PRODUCTS_PER_PAGE"] = 50
+    try:
+        assert queries_for_listing() == few
+    finally:
+        app.config["PRODUCTS_PER_PAGE"] = 24
+
+
+def test_product_page_query_count_is_fixed(client, catalog, count_queries):
+    with count_queries() as few:
+        client.get("/products/chuoi-say")
+    for n in range(5):
+        factories.rate(catalog.banana, 70 + n, catalog.banana.ratings[0].decision_date)
+    db.session.commit()
+    with count_queries() as many:
+        client.get("/products/chuoi-say")
+    assert len(many) == len(few)

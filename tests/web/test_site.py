@@ -1,0 +1,74 @@
+"""Site-wide behaviour: languages, error pages, security headers."""
+
+import pytest
+
+from shop import create_app
+
+
+def test_vietnamese_is_the_default(client):
+    assert '<html lang="vi">' in client.get("/").get_data(as_text=True)
+
+
+def test_accept_language_is_respected_on_a_first_visit(client):
+    page = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en">' in page
+
+
+def test_lang_parameter_switches_and_is_remembered(client):
+    assert '<html lang="en">' in client.get("/products?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    page = client.get("/?lang=vi").get_data(as_text=True)
+    assert '<html lang="vi">' in page
+    assert 'href="/?lang=en"' in page  # the switcher offers the other language
+
+
+def test_unknown_language_is_ignored(client):
+    assert '<html lang="vi">' in client.get("/?lang=xx").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("lang", "text"), [("vi", "Không tìm thấy trang"), ("en", "Page not found")])
+def test_404_page_in_both_languages(client, lang, text):
+    response = client.get(f"/no-such-page?lang={lang}")
+    assert response.status_code == 404
+    assert text in response.get_data(as_text=True)
+
+
+def test_json_errors_for_json_clients(client):
+    response = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.json["error"] == 404
+
+
+@pytest.mark.parametrize(("lang", "text"), [("vi", "Đã có lỗi"), ("en", "Something went wrong")])
+def test_500_page_in_both_languages(database_url, lang, text):
+    overrides = {"SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False}
+    app = create_app("testing", overrides)
+
+    @app.get("/explode")
+    def explode():
+        raise RuntimeError("boom")
+
+    response = app.test_client().get(f"/explode?lang={lang}")
+    assert response.status_code == 500
+    assert text in response.get_data(as_text=True)
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_production_requires_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")
+
+
+def test_production_cookies_are_secure(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    app = create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
