@@ -16,8 +16,12 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("seed-demo")
-@click.option("--synthetic", type=click.IntRange(min=0), default=0,
-              help="Also make sure this many generated products exist (for scale work).")
+@click.option(
+    "--synthetic",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also make sure this many generated products exist (for scale work).",
+)
 def seed_demo_command(synthetic: int) -> None:
     """Load the demo cooperatives and products (safe to run again)."""
     if current_app.config["SHOP_CONFIG"] == "production":

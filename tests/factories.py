@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shop.clock import today
-
 from shop.extensions import db
 from shop.models import Category, Certification, CertificationKind, Cooperative, OcopLevel, Product
 from shop.services import demo, gs1, ratings
@@ -18,8 +17,12 @@ _seq = itertools.count(1)
 def cooperative(**fields) -> Cooperative:
     n = next(_seq)
     values = {
-        "name": f"Hợp tác xã Thử {n}", "slug": f"htx-thu-{n}", "province": "Phú Thọ",
-        "commune": "Xã Liên Sơn", "address": "Xóm 1", "approved": True,
+        "name": f"Hợp tác xã Thử {n}",
+        "slug": f"htx-thu-{n}",
+        "province": "Phú Thọ",
+        "commune": "Xã Liên Sơn",
+        "address": "Xóm 1",
+        "approved": True,
     } | fields
     coop = Cooperative(**values)
     db.session.add(coop)
@@ -30,9 +33,15 @@ def cooperative(**fields) -> Cooperative:
 def product(coop: Cooperative, category: Category, **fields) -> Product:
     n = next(_seq)
     values = {
-        "cooperative": coop, "category": category, "slug": f"san-pham-{n}",
-        "name_vi": f"Sản phẩm {n}", "name_en": f"Product {n}", "unit": "gói 500 g",
-        "price": 100_000, "stock": 10, "gtin": gs1.make_gtin14("89399999", n),
+        "cooperative": coop,
+        "category": category,
+        "slug": f"san-pham-{n}",
+        "name_vi": f"Sản phẩm {n}",
+        "name_en": f"Product {n}",
+        "unit": "gói 500 g",
+        "price": 100_000,
+        "stock": 10,
+        "gtin": gs1.make_gtin14("89399999", n),
     } | fields
     item = Product(**values)
     db.session.add(item)
@@ -42,8 +51,12 @@ def product(coop: Cooperative, category: Category, **fields) -> Product:
 
 def rate(item: Product, score: int, decided: date, level=OcopLevel.PROVINCIAL):
     return ratings.record_rating(
-        item, score=score, level=level, council="Hội đồng OCOP tỉnh Phú Thọ",
-        certificate_number=f"OCOP-T-{next(_seq)}", decision_date=decided,
+        item,
+        score=score,
+        level=level,
+        council="Hội đồng OCOP tỉnh Phú Thọ",
+        certificate_number=f"OCOP-T-{next(_seq)}",
+        decision_date=decided,
     )
 
 
@@ -64,23 +77,58 @@ def demo_catalog() -> DemoCatalog:
     viba = cooperative(name="Hợp tác xã Chuối Viba", slug="viba", province="Phú Thọ")
     thai_son = cooperative(name="Hợp tác xã Thái Sơn", slug="thai-son", province="Lào Cai")
     recent = today() - timedelta(days=100)
-    banana = product(viba, cats["processed-food"], name_vi="Chuối sấy dẻo Viba",
-                     name_en="Viba dried banana", slug="chuoi-say", price=85_000,
-                     description_vi="Chuối tiêu hồng sấy dẻo.")
+    banana = product(
+        viba,
+        cats["processed-food"],
+        name_vi="Chuối sấy dẻo Viba",
+        name_en="Viba dried banana",
+        slug="chuoi-say",
+        price=85_000,
+        description_vi="Chuối tiêu hồng sấy dẻo.",
+    )
     rate(banana, 64, recent)
-    tea = product(thai_son, cats["tea"], name_vi="Chè xanh Mỹ Tân", name_en="My Tan green tea",
-                  slug="che-my-tan", price=120_000, description_vi="Chè búp sao tay.")
+    tea = product(
+        thai_son,
+        cats["tea"],
+        name_vi="Chè xanh Mỹ Tân",
+        name_en="My Tan green tea",
+        slug="che-my-tan",
+        price=120_000,
+        description_vi="Chè búp sao tay.",
+    )
     rate(tea, 58, date(2019, 9, 12))
     rate(tea, 75, recent)
-    longan = product(viba, cats["fresh-produce"], name_vi="Nhãn chín muộn", name_en="Late longan",
-                     slug="nhan", price=90_000, description_vi="Quả to, ngọt.")
-    herb = product(thai_son, cats["herbs"], name_vi="Cao xạ đen", name_en="Celastrus extract",
-                   slug="cao-xa-den", price=350_000, description_vi="Nấu từ cây xạ đen, giống chè.")
-    db.session.add(Certification(kind=CertificationKind.VIETGAP, number="VG-1", issuer="VietGAP",
-                                 valid_from=recent, valid_to=recent + timedelta(days=900),
-                                 cooperative=viba))
-    expired = product(viba, cats["spices"], name_vi="Muối ớt", name_en="Chilli salt",
-                      slug="muoi-ot", price=30_000)
+    longan = product(
+        viba,
+        cats["fresh-produce"],
+        name_vi="Nhãn chín muộn",
+        name_en="Late longan",
+        slug="nhan",
+        price=90_000,
+        description_vi="Quả to, ngọt.",
+    )
+    herb = product(
+        thai_son,
+        cats["herbs"],
+        name_vi="Cao xạ đen",
+        name_en="Celastrus extract",
+        slug="cao-xa-den",
+        price=350_000,
+        description_vi="Nấu từ cây xạ đen, giống chè.",
+    )
+    db.session.add(
+        Certification(
+            kind=CertificationKind.VIETGAP,
+            number="VG-1",
+            issuer="VietGAP",
+            valid_from=recent,
+            valid_to=recent + timedelta(days=900),
+            cooperative=viba,
+        )
+    )
+    expired = product(
+        viba, cats["spices"], name_vi="Muối ớt", name_en="Chilli salt", slug="muoi-ot", price=30_000
+    )
     rate(expired, 95, date(2021, 1, 5), level=OcopLevel.NATIONAL)
     db.session.commit()
     return DemoCatalog(cats, viba, thai_son, banana, tea, longan, herb, expired)

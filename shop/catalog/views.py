@@ -65,7 +65,9 @@ def _fill_choices(form: ProductFilterForm, groups) -> None:
 def _read_filters(form: ProductFilterForm, groups) -> tuple[ProductFilters, list[str]]:
     """Turn a validated form into service filters, or list what is wrong."""
     if not form.validate():
-        return ProductFilters(), [f"{form[name].label.text}: {msgs[0]}" for name, msgs in form.errors.items()]
+        return ProductFilters(), [
+            f"{form[name].label.text}: {msgs[0]}" for name, msgs in form.errors.items()
+        ]
     errors: list[str] = []
     group = catalog.find_category(groups, form.group.data)
     if form.group.data and group is None:
@@ -73,7 +75,9 @@ def _read_filters(form: ProductFilterForm, groups) -> tuple[ProductFilters, list
     place = province_by_code(form.province.data) if form.province.data else None
     if form.province.data and place is None:
         errors.append(_("Unknown province."))
-    cooperative = catalog.cooperative_by_slug(form.cooperative.data) if form.cooperative.data else None
+    cooperative = (
+        catalog.cooperative_by_slug(form.cooperative.data) if form.cooperative.data else None
+    )
     if form.cooperative.data and cooperative is None:
         errors.append(_("Unknown producer."))
     filters = ProductFilters(
@@ -113,6 +117,12 @@ def sitemap():
 
 @bp.get("/robots.txt")
 def robots():
-    lines = ["User-agent: *", "Disallow: /cart", "Disallow: /checkout", "Disallow: /coop/",
-             "Disallow: /admin/", f"Sitemap: {url_for('catalog.sitemap', _external=True)}"]
+    lines = [
+        "User-agent: *",
+        "Disallow: /cart",
+        "Disallow: /checkout",
+        "Disallow: /coop/",
+        "Disallow: /admin/",
+        f"Sitemap: {url_for('catalog.sitemap', _external=True)}",
+    ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

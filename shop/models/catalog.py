@@ -90,7 +90,9 @@ class Product(db.Model):
         return self.name_en if locale == "en" and self.name_en else self.name_vi
 
     def description(self, locale: str) -> str:
-        return self.description_en if locale == "en" and self.description_en else self.description_vi
+        return (
+            self.description_en if locale == "en" and self.description_en else self.description_vi
+        )
 
     def current_stars(self, on: date | None = None) -> int | None:
         """The OCOP stars shown today, or None when unrated or the rating has expired."""

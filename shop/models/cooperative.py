@@ -68,9 +68,7 @@ class Certification(db.Model):
 
     __tablename__ = "certification"
     __table_args__ = (
-        sa.CheckConstraint(
-            "(cooperative_id IS NULL) <> (product_id IS NULL)", name="one_holder"
-        ),
+        sa.CheckConstraint("(cooperative_id IS NULL) <> (product_id IS NULL)", name="one_holder"),
         sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="dates_ordered"),
     )
 

@@ -27,7 +27,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def str_enum(enum_cls: type[enum.Enum], length: int = 32) -> sa.Enum:
-    """Store an enum by value as a short string with a CHECK constraint, portable across backends."""
+    """Store an enum by value as a short string with a CHECK constraint (any backend)."""
     return sa.Enum(
         enum_cls,
         native_enum=False,

@@ -34,7 +34,10 @@ def seed_categories() -> dict[str, Category]:
     for position, (slug, parent, name_vi, name_en) in enumerate(demo_data.CATEGORIES):
         if slug not in existing:
             existing[slug] = Category(
-                slug=slug, name_vi=name_vi, name_en=name_en, position=position,
+                slug=slug,
+                name_vi=name_vi,
+                name_en=name_en,
+                position=position,
                 parent=existing[parent] if parent else None,
             )
             db.session.add(existing[slug])
@@ -44,7 +47,9 @@ def seed_categories() -> dict[str, Category]:
 
 def _certification(kind, number, issuer, valid_from, valid_to) -> Certification:
     return Certification(
-        kind=CertificationKind(kind), number=number, issuer=issuer,
+        kind=CertificationKind(kind),
+        number=number,
+        issuer=issuer,
         valid_from=date.fromisoformat(valid_from),
         valid_to=date.fromisoformat(valid_to) if valid_to else None,
     )
@@ -55,23 +60,36 @@ def seed_cooperative(data: dict, categories: dict[str, Category], age_days: int)
     coop = db.session.scalar(sa.select(Cooperative).where(Cooperative.slug == data["slug"]))
     if coop is not None:
         return coop
-    fields = {k: v for k, v in data.items() if k not in ("prefix", "certifications", "products", "kind")}
+    fields = {
+        k: v for k, v in data.items() if k not in ("prefix", "certifications", "products", "kind")
+    }
     coop = Cooperative(**fields, kind=CooperativeKind(data["kind"]), approved=True)
     coop.certifications = [_certification(*c) for c in data["certifications"]]
     db.session.add(coop)
     for index, row in enumerate(data["products"], start=1):
         slug, cat, name_vi, name_en, unit, price, stock, desc_vi, desc_en, history = row
         product = Product(
-            cooperative=coop, category=categories[cat], slug=slug, name_vi=name_vi,
-            name_en=name_en, unit=unit, price=price, stock=stock, description_vi=desc_vi,
-            description_en=desc_en, gtin=gs1.make_gtin14(data["prefix"], index),
+            cooperative=coop,
+            category=categories[cat],
+            slug=slug,
+            name_vi=name_vi,
+            name_en=name_en,
+            unit=unit,
+            price=price,
+            stock=stock,
+            description_vi=desc_vi,
+            description_en=desc_en,
+            gtin=gs1.make_gtin14(data["prefix"], index),
             created_at=utcnow() - timedelta(days=age_days + index),
         )
         db.session.add(product)
         for number, (score, level, decided) in enumerate(history, start=1):
+            council = "Trung ương" if level == "national" else f"tỉnh {coop.province}"
             ratings.record_rating(
-                product, score=score, level=OcopLevel(level),
-                council=f"Hội đồng đánh giá OCOP {'Trung ương' if level == 'national' else 'tỉnh ' + coop.province}",
+                product,
+                score=score,
+                level=OcopLevel(level),
+                council=f"Hội đồng đánh giá OCOP {council}",
                 certificate_number=f"OCOP-{decided[:4]}-{data['prefix'][-4:]}{index}{number}",
                 decision_date=date.fromisoformat(decided),
             )
@@ -100,8 +118,14 @@ def seed_synthetic(total: int, seed: int = 20261128) -> int:
     coop_ids = _synthetic_cooperatives()
     added = 0
     for start in range(existing, total, BATCH):
-        rows = [_synthetic_row(i, rng, categories, coop_ids) for i in range(start, min(total, start + BATCH))]
-        product_ids = db.session.execute(sa.insert(Product).returning(Product.id, Product.ocop_stars, Product.ocop_valid_until), rows).all()
+        rows = [
+            _synthetic_row(i, rng, categories, coop_ids)
+            for i in range(start, min(total, start + BATCH))
+        ]
+        product_ids = db.session.execute(
+            sa.insert(Product).returning(Product.id, Product.ocop_stars, Product.ocop_valid_until),
+            rows,
+        ).all()
         _synthetic_ratings(product_ids)
         added += len(rows)
     db.session.flush()
@@ -110,14 +134,22 @@ def seed_synthetic(total: int, seed: int = 20261128) -> int:
 
 def _synthetic_cooperatives() -> list[int]:
     """Approved producers that own the synthetic products, created once."""
-    ids = list(db.session.scalars(
-        sa.select(Cooperative.id).where(Cooperative.slug.like("san-xuat-%")).order_by(Cooperative.id)
-    ))
+    ids = list(
+        db.session.scalars(
+            sa.select(Cooperative.id)
+            .where(Cooperative.slug.like("san-xuat-%"))
+            .order_by(Cooperative.id)
+        )
+    )
     for n in range(len(ids), SYNTHETIC_COOPERATIVES):
         place = demo_data.SYNTHETIC_PLACES[n % len(demo_data.SYNTHETIC_PLACES)]
         coop = Cooperative(
-            name=f"Hợp tác xã Sản xuất số {n + 1} {place}", slug=f"san-xuat-{n + 1}",
-            province=place, commune="", address=place, approved=True,
+            name=f"Hợp tác xã Sản xuất số {n + 1} {place}",
+            slug=f"san-xuat-{n + 1}",
+            province=place,
+            commune="",
+            address=place,
+            approved=True,
             kind=CooperativeKind.COOPERATIVE,
         )
         db.session.add(coop)
@@ -130,20 +162,32 @@ def _synthetic_row(i: int, rng: random.Random, categories, coop_ids: list[int]) 
     noun_vi, noun_en, cat = rng.choice(demo_data.SYNTHETIC_NOUNS)
     adj_vi, adj_en = rng.choice(demo_data.SYNTHETIC_ADJECTIVES)
     place = rng.choice(demo_data.SYNTHETIC_PLACES)
-    name_vi, name_en = f"{noun_vi} {adj_vi} {place} {i + 1}", f"{adj_en.capitalize()} {noun_en.lower()} from {place} {i + 1}"
+    name_vi, name_en = (
+        f"{noun_vi} {adj_vi} {place} {i + 1}",
+        f"{adj_en.capitalize()} {noun_en.lower()} from {place} {i + 1}",
+    )
     desc_vi = f"{noun_vi} {adj_vi} do hợp tác xã ở {place} sản xuất."
     desc_en = f"{adj_en.capitalize()} {noun_en.lower()} made by a cooperative in {place}."
     stars = rng.choice((None, 3, 3, 3, 4, 4, 5))
     decided = date(2024, 1, 1) + timedelta(days=rng.randrange(0, 600))
     return {
-        "cooperative_id": rng.choice(coop_ids), "category_id": categories[cat].id,
-        "slug": f"{SYNTHETIC_SLUG_PREFIX}{i + 1}", "name_vi": name_vi, "name_en": name_en,
-        "description_vi": desc_vi, "description_en": desc_en, "unit": "gói",
-        "price": rng.randrange(20, 2000) * 1000, "stock": rng.randrange(0, 500),
-        "gtin": gs1.make_gtin14("8939", i + 1), "active": True,
+        "cooperative_id": rng.choice(coop_ids),
+        "category_id": categories[cat].id,
+        "slug": f"{SYNTHETIC_SLUG_PREFIX}{i + 1}",
+        "name_vi": name_vi,
+        "name_en": name_en,
+        "description_vi": desc_vi,
+        "description_en": desc_en,
+        "unit": "gói",
+        "price": rng.randrange(20, 2000) * 1000,
+        "stock": rng.randrange(0, 500),
+        "gtin": gs1.make_gtin14("8939", i + 1),
+        "active": True,
         "created_at": utcnow() - timedelta(minutes=rng.randrange(0, 500_000)),
-        "ocop_stars": stars, "ocop_valid_until": ratings.add_months(decided, 36) if stars else None,
-        "search_name": fold(f"{name_vi} {name_en}"), "search_body": fold(f"{desc_vi} {desc_en} gói"),
+        "ocop_stars": stars,
+        "ocop_valid_until": ratings.add_months(decided, 36) if stars else None,
+        "search_name": fold(f"{name_vi} {name_en}"),
+        "search_body": fold(f"{desc_vi} {desc_en} gói"),
     }
 
 
@@ -152,13 +196,19 @@ def _synthetic_ratings(rows) -> None:
     score_for = {3: 60, 4: 78, 5: 92}
     ratings_rows = [
         {
-            "product_id": pid, "score": score_for[stars], "stars": stars,
-            "level": OcopLevel.PROVINCIAL.value, "council": "Hội đồng OCOP tỉnh",
-            "certificate_number": f"OCOP-S-{pid}", "valid_until": valid_until,
-            "decision_date": ratings.add_months(valid_until, -36), "revoked_reason": "",
+            "product_id": pid,
+            "score": score_for[stars],
+            "stars": stars,
+            "level": OcopLevel.PROVINCIAL.value,
+            "council": "Hội đồng OCOP tỉnh",
+            "certificate_number": f"OCOP-S-{pid}",
+            "valid_until": valid_until,
+            "decision_date": ratings.add_months(valid_until, -36),
+            "revoked_reason": "",
             "created_at": utcnow(),
         }
-        for pid, stars, valid_until in rows if stars
+        for pid, stars, valid_until in rows
+        if stars
     ]
     if ratings_rows:
         db.session.execute(sa.insert(OcopRating), ratings_rows)

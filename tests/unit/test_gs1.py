@@ -6,7 +6,12 @@ from shop.services.errors import InvalidInput
 
 @pytest.mark.parametrize(
     "code",
-    ["08936000100013"[:-1] + str(gs1.check_digit("0893600010001")), "4006381333931", "96385074", "036000291452"],
+    [
+        "08936000100013"[:-1] + str(gs1.check_digit("0893600010001")),
+        "4006381333931",
+        "96385074",
+        "036000291452",
+    ],
 )
 def test_valid_gtins_pass(code):
     assert gs1.is_valid_gtin(code)
@@ -19,7 +24,9 @@ def test_known_check_digits():
     assert gs1.check_digit("9638507") == 4
 
 
-@pytest.mark.parametrize("code", ["4006381333932", "1234", "abcdefghijklm", "", "４００６３８１３３３９３１"])
+@pytest.mark.parametrize(
+    "code", ["4006381333932", "1234", "abcdefghijklm", "", "４００６３８１３３３９３１"]
+)
 def test_invalid_gtins_fail(code):
     assert not gs1.is_valid_gtin(code)
 

@@ -85,8 +85,12 @@ def test_filters(client, catalog, args, expected):
 
 @pytest.mark.parametrize(
     ("sort", "first"),
-    [("price_asc", "Muối ớt"), ("price_desc", "Cao xạ đen"), ("stars", "Chè xanh Mỹ Tân"),
-     ("newest", "Muối ớt")],
+    [
+        ("price_asc", "Muối ớt"),
+        ("price_desc", "Cao xạ đen"),
+        ("stars", "Chè xanh Mỹ Tân"),
+        ("newest", "Muối ớt"),
+    ],
 )
 def test_sorting(client, catalog, sort, first):
     assert names(client.get(f"/products?sort={sort}"))[0] == first
@@ -94,9 +98,20 @@ def test_sorting(client, catalog, sort, first):
 
 @pytest.mark.parametrize(
     "query",
-    ["min_price=abc", "max_price=-5", "stars=9", "sort=cheapest", "page=0", "page=x",
-     "group=nope", "province=atlantis", "cooperative=nobody", "min_price=500&max_price=100",
-     "q=" + "x" * 101, "min_price=99999999999999999999999"],
+    [
+        "min_price=abc",
+        "max_price=-5",
+        "stars=9",
+        "sort=cheapest",
+        "page=0",
+        "page=x",
+        "group=nope",
+        "province=atlantis",
+        "cooperative=nobody",
+        "min_price=500&max_price=100",
+        "q=" + "x" * 101,
+        "min_price=99999999999999999999999",
+    ],
 )
 def test_bad_filters_get_a_clear_400(client, catalog, query):
     response = client.get(f"/products?{query}")

@@ -26,7 +26,9 @@ def test_unknown_language_is_ignored(client):
     assert '<html lang="vi">' in client.get("/?lang=xx").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("lang", "text"), [("vi", "Không tìm thấy trang"), ("en", "Page not found")])
+@pytest.mark.parametrize(
+    ("lang", "text"), [("vi", "Không tìm thấy trang"), ("en", "Page not found")]
+)
 def test_404_page_in_both_languages(client, lang, text):
     response = client.get(f"/no-such-page?lang={lang}")
     assert response.status_code == 404
