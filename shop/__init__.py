@@ -57,8 +57,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from shop.catalog import bp as catalog_bp
+    from shop.trace import bp as trace_bp
 
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(trace_bp)
 
 
 def register_error_handlers(app: Flask) -> None:

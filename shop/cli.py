@@ -6,13 +6,17 @@ import time
 
 import click
 from flask import Flask, current_app
+from reportlab.lib.units import mm
 
 from shop.extensions import db
-from shop.services import demo
+from shop.services import demo, labels, tracing
+from shop.services.errors import DomainError
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(labels_command)
+    app.cli.add_command(scans_command)
 
 
 @click.command("seed-demo")
@@ -35,3 +39,61 @@ def seed_demo_command(synthetic: int) -> None:
         db.session.commit()
         click.echo(f"Synthetic products: {added} added, {synthetic} wanted.")
     click.echo(f"Done in {time.perf_counter() - started:.1f} s.")
+
+
+def _lot(gtin: str, lot_code: str):
+    try:
+        product = tracing.product_by_gtin(gtin)
+        return tracing.lot_of(product, lot_code)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.command("labels")
+@click.argument("gtin")
+@click.argument("lot_code")
+@click.option(
+    "--count",
+    type=click.IntRange(1, tracing.MAX_UNITS_PER_CALL),
+    required=True,
+    help="How many packages to label: each gets a new serial.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+@click.option("--grid", default="3x8", show_default=True, help="Columns x rows on A4.")
+@click.option("--label-size", default="70x37", show_default=True, help="Width x height in mm.")
+@click.option(
+    "--ec",
+    type=click.Choice(["M", "Q"]),
+    default="M",
+    show_default=True,
+    help="QR error correction: Q for labels that get scuffed.",
+)
+def labels_command(gtin, lot_code, count, out, grid, label_size, ec) -> None:
+    """Print a PDF sheet of QR labels for COUNT new packages of a lot."""
+    lot = _lot(gtin, lot_code)
+    try:
+        columns, rows = (int(n) for n in grid.lower().split("x"))
+        width, height = (float(n) for n in label_size.lower().split("x"))
+        sheet = labels.Sheet(columns, rows, width * mm, height * mm)
+        units = tracing.generate_units(lot, count)
+        pdf = labels.render_sheet(lot, units, current_app.config["PUBLIC_BASE_URL"], sheet, ec)
+    except (ValueError, DomainError) as error:
+        db.session.rollback()
+        raise click.ClickException(str(error) or "Use the form 3x8 and 70x37.") from error
+    with open(out, "wb") as file:
+        file.write(pdf)
+    db.session.commit()  # the serials exist only once their labels are written
+    click.echo(f"{count} labels for lot {lot.code} written to {out}.")
+
+
+@click.command("scans")
+@click.argument("gtin")
+@click.argument("lot_code")
+def scans_command(gtin, lot_code) -> None:
+    """How often a lot's packages were scanned, and where unusual serials were scanned."""
+    lot = _lot(gtin, lot_code)
+    threshold = current_app.config["SCAN_WARNING_THRESHOLD"]
+    total, units, unusual = tracing.lot_scan_report(lot, threshold)
+    click.echo(f"Lot {lot.code}: {total} scans of {units} packages.")
+    for item in unusual:
+        click.echo(f"  {item.serial}: {item.scans} scans from {', '.join(item.networks)}")

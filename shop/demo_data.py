@@ -757,3 +757,99 @@ SYNTHETIC_PLACES = [
     "Hưng Yên",
     "Ninh Bình",
 ]
+
+# Journeys of demo lots: (step, days before packing, hour, description vi, description en, transformation input).
+JOURNEYS = {
+    "fruit": [
+        (
+            "planting",
+            -300,
+            7,
+            "Trồng cây con nuôi cấy mô trên đồi.",
+            "Tissue-cultured plantlets planted on the hillside.",
+            "",
+        ),
+        (
+            "inspecting",
+            -120,
+            9,
+            "Kiểm tra vườn theo VietGAP.",
+            "Orchard inspected against VietGAP.",
+            "",
+        ),
+        ("harvesting", -3, 6, "Thu hái khi quả đủ già.", "Picked when fully mature.", ""),
+        (
+            "packing",
+            0,
+            14,
+            "Phân loại và đóng hộp tại xưởng hợp tác xã.",
+            "Sorted and boxed at the cooperative's workshop.",
+            "",
+        ),
+        ("shipping", 1, 8, "Giao cho đơn vị vận chuyển.", "Handed to the carrier.", ""),
+    ],
+    "tea": [
+        (
+            "harvesting",
+            -2,
+            6,
+            "Hái một tôm hai lá vào sáng sớm.",
+            "One bud and two leaves picked at dawn.",
+            "",
+        ),
+        (
+            "processing",
+            -1,
+            10,
+            "Làm héo, vò và sao chè trong chảo gang.",
+            "Withered, rolled and pan-fired in cast-iron woks.",
+            "Chè búp tươi",
+        ),
+        ("packing", 0, 15, "Đóng gói hút chân không.", "Vacuum packed.", ""),
+    ],
+    "processed": [
+        (
+            "harvesting",
+            -5,
+            7,
+            "Thu nguyên liệu từ vùng trồng của thành viên.",
+            "Raw material collected from members' fields.",
+            "",
+        ),
+        (
+            "processing",
+            -2,
+            9,
+            "Sơ chế và chế biến tại xưởng.",
+            "Prepared and processed at the workshop.",
+            "Nguyên liệu tươi",
+        ),
+        (
+            "packing",
+            0,
+            14,
+            "Đóng gói, dán tem truy xuất.",
+            "Packed and labelled with a trace code.",
+            "",
+        ),
+    ],
+    "craft": [
+        (
+            "processing",
+            -20,
+            8,
+            "Nghệ nhân tạo hình và hoàn thiện sản phẩm.",
+            "Shaped and finished by an artisan.",
+            "Nguyên liệu thô",
+        ),
+        (
+            "inspecting",
+            -1,
+            9,
+            "Kiểm tra chất lượng từng sản phẩm.",
+            "Each piece checked by hand.",
+            "",
+        ),
+        ("packing", 0, 15, "Đóng gói chống va đập.", "Packed against knocks.", ""),
+    ],
+}

@@ -7,7 +7,9 @@ from urllib.parse import urlencode
 
 from babel.numbers import format_currency
 from flask import Flask, current_app, request, session
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
+
+from shop.clock import today
 
 LANG_PARAM = "lang"
 
@@ -44,12 +46,19 @@ def long_date(value: date | None) -> str:
     return format_date(value, "long") if value else ""
 
 
+def short_datetime(value) -> str:
+    """A moment in Vietnam time, e.g. ``12/03/2026 07:30``."""
+    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+
 def register_i18n(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["short_datetime"] = short_datetime
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["url_with_lang"] = url_with_lang
+    app.context_processor(lambda: {"today": today()})
 
 
 def url_with_lang(language: str) -> str:

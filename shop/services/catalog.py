@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.clock import today
@@ -49,6 +50,11 @@ def visible_products() -> sa.Select:
             joinedload(Product.category).joinedload(Category.parent),
         )
     )
+
+
+def is_visible(product: Product) -> bool:
+    """Whether the catalog shows (and sells) this product."""
+    return product.active and product.cooperative.approved
 
 
 def shown_stars() -> sa.ColumnElement[int]:
@@ -159,7 +165,7 @@ def approved_cooperative(slug: str) -> Cooperative:
     )
     cooperative = db.session.scalar(query)
     if cooperative is None:
-        raise NotFound("No such cooperative.")
+        raise NotFound(_l("No such cooperative."))
     return cooperative
 
 
@@ -176,7 +182,7 @@ def product_page(slug: str) -> Product:
     )
     product = db.session.scalar(query)
     if product is None:
-        raise NotFound("No such product.")
+        raise NotFound(_l("No such product."))
     return product
 
 

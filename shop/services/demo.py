@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from shop import demo_data
-from shop.clock import utcnow
+from shop.clock import VIETNAM, today, utcnow
 from shop.extensions import db
 from shop.models import (
+    BizStep,
     Category,
     Certification,
     CertificationKind,
     Cooperative,
     CooperativeKind,
+    Lot,
     OcopLevel,
     OcopRating,
     Product,
+    Unit,
 )
-from shop.services import gs1, ratings
+from shop.services import gs1, ratings, tracing
 from shop.services.text import fold
 
 SYNTHETIC_SLUG_PREFIX = "sp-"
@@ -101,9 +105,102 @@ def seed_demo() -> int:
     """Load the demo catalog; returns how many cooperatives were checked."""
     categories = seed_categories()
     for age, data in enumerate(demo_data.COOPERATIVES):
-        seed_cooperative(data, categories, age_days=age * 7)
+        coop = seed_cooperative(data, categories, age_days=age * 7)
+        for product in coop.products:
+            seed_lot(product, data["commune"], data["province"])
+    _seed_special_lots()
     db.session.flush()
     return len(demo_data.COOPERATIVES)
+
+
+def _journey(product: Product) -> str:
+    slug = product.category.slug
+    if slug == "tea":
+        return "tea"
+    if slug in ("fresh-produce",):
+        return "fruit"
+    if product.category.group.slug in ("handicrafts", "ornamental", "tourism"):
+        return "craft"
+    return "processed"
+
+
+def seed_lot(
+    product: Product, commune: str, province: str, packed_days_ago: int = 20
+) -> Lot | None:
+    """One lot with a realistic journey, unless the product already has lots."""
+    if db.session.scalar(sa.select(Lot.id).where(Lot.product_id == product.id).limit(1)):
+        return None
+    packed = today() - timedelta(days=packed_days_ago)
+    initials = "".join(word[0] for word in product.slug.split("-"))[:4].upper()
+    code = f"{initials}-{packed:%y%m%d}"
+    lot = tracing.create_lot(
+        product,
+        code,
+        packed_on=packed,
+        produced_on=packed - timedelta(days=2),
+        best_before=packed + timedelta(days=365),
+        quantity=200,
+        area_name=f"Vùng trồng {commune.removeprefix('Xã ')}",
+        area_commune=commune,
+        area_province=province,
+        latitude=Decimal("20.85") + Decimal(product.id % 50) / 100,
+        longitude=Decimal("105.50") + Decimal(product.id % 30) / 100,
+    )
+    lot.certifications = list(product.cooperative.certifications)
+    for step, offset, hour, text_vi, text_en, material in demo_data.JOURNEYS[_journey(product)]:
+        moment = datetime.combine(packed + timedelta(days=offset), time(hour), VIETNAM)
+        tracing.add_event(
+            lot,
+            BizStep(step),
+            moment,
+            place=lot.area_name if offset < 0 else product.cooperative.name,
+            responsible=product.cooperative.name,
+            description_vi=text_vi,
+            description_en=text_en,
+            is_transformation=bool(material),
+            input_description=material,
+            input_quantity_kg=Decimal(lot.quantity) * Decimal("0.6") if material else None,
+        )
+    return lot
+
+
+DEMO_SERIALS = 300
+
+
+def _seed_special_lots() -> None:
+    """A recalled lot, an expired lot, and a lot with serialized packages to scan."""
+    by_slug = {
+        p.slug: p
+        for p in db.session.scalars(
+            sa.select(Product).where(
+                Product.slug.in_(["mang-ot-thai-son", "long-nhan-say-vai-dao", "che-xanh-my-tan"])
+            )
+        )
+    }
+    chilli = by_slug.get("mang-ot-thai-son")
+    if chilli and not any(lot.recalled for lot in _lots(chilli)):
+        lot = seed_lot(chilli, "Xã Lục Yên", "Lào Cai", packed_days_ago=60) or _lots(chilli)[0]
+        tracing.recall_lot(
+            lot,
+            "Một số hũ bị hở nắp, có thể bị hỏng. Vui lòng không sử dụng và "
+            "liên hệ hợp tác xã để được đổi.",
+        )
+    longan = by_slug.get("long-nhan-say-vai-dao")
+    if longan:
+        for lot in _lots(longan):
+            lot.best_before = min(lot.best_before or today(), today() - timedelta(days=10))
+    tea = by_slug.get("che-xanh-my-tan")
+    if tea and (lots := _lots(tea)):
+        lot = lots[0]
+        have = db.session.scalar(sa.select(sa.func.count(Unit.id)).where(Unit.lot_id == lot.id))
+        if have < DEMO_SERIALS:
+            tracing.generate_units(lot, DEMO_SERIALS - have)
+
+
+def _lots(product: Product) -> list[Lot]:
+    return list(
+        db.session.scalars(sa.select(Lot).where(Lot.product_id == product.id).order_by(Lot.id))
+    )
 
 
 def seed_synthetic(total: int, seed: int = 20261128) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from shop.clock import today, utcnow
 from shop.extensions import db
 from shop.models import OcopLevel, OcopRating, Product
@@ -18,7 +20,7 @@ STAR_BANDS = ((90, 5), (70, 4), (50, 3), (30, 2), (0, 1))
 def stars_for_score(score: int) -> int:
     """The stars a 100-point scorecard earns: 90+ five, 70+ four, 50+ three, 30+ two, else one."""
     if not isinstance(score, int) or not 0 <= score <= 100:
-        raise InvalidInput("The OCOP score is a whole number from 0 to 100.")
+        raise InvalidInput(_l("The OCOP score is a whole number from 0 to 100."))
     return next(stars for floor, stars in STAR_BANDS if score >= floor)
 
 
@@ -40,7 +42,7 @@ def record_rating(
 ) -> OcopRating:
     """Record a council's decision; validity is the decision date plus 36 months."""
     if decision_date > today():
-        raise InvalidInput("The decision date cannot be in the future.")
+        raise InvalidInput(_l("The decision date cannot be in the future."))
     rating = OcopRating(
         product=product,
         score=score,
@@ -59,7 +61,7 @@ def record_rating(
 
 def revoke_rating(rating: OcopRating, reason: str) -> None:
     if not reason.strip():
-        raise InvalidInput("Give a reason for revoking the rating.")
+        raise InvalidInput(_l("Give a reason for revoking the rating."))
     rating.revoked_at = utcnow()
     rating.revoked_reason = reason.strip()
     refresh_current_rating(rating.product)

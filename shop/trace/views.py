@@ -1,0 +1,157 @@
+"""Resolver views: one URI per product, lot or unit, answering people and machines alike."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from shop.extensions import db
+from shop.i18n import current_language
+from shop.models import Lot, Product, Unit
+from shop.services import epcis, gs1, qr, tracing
+from shop.services.catalog import is_visible
+from shop.services.errors import InvalidInput
+from shop.trace import bp
+
+LINKSET = "application/linkset+json"
+JSON_LD = "application/ld+json"
+
+
+def _base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"]
+
+
+@bp.get("/01/<gtin>")
+@bp.get("/01/<gtin>/10/<lot_code>")
+@bp.get("/01/<gtin>/10/<lot_code>/21/<serial>")
+def resolve(gtin: str, lot_code: str | None = None, serial: str | None = None):
+    """Resolve a GS1 Digital Link URI: the trace page, a linkset, or EPCIS events."""
+    if gs1.is_valid_gtin(gtin) and len(gtin) < 14:
+        return _redirect_to_canonical(gtin)
+    product = tracing.product_by_gtin(gtin)
+    lot = tracing.lot_of(product, lot_code) if lot_code is not None else None
+    unit = tracing.unit_of(lot, serial) if lot is not None and serial is not None else None
+    expiry = gs1.parse_expiry(request.args["17"]) if "17" in request.args else None
+
+    answer = _machine_answer(product, lot, unit)
+    if answer is not None:
+        return answer
+    summary = None
+    if unit is not None:
+        if request.method == "GET" and not tracing.is_robot(request.user_agent.string):
+            tracing.record_scan(unit, address=request.remote_addr, language=current_language())
+            db.session.commit()
+        summary = tracing.scan_summary(unit)
+    response = Response(
+        render_template(
+            "trace/page.html",
+            product=product,
+            lot=lot,
+            unit=unit,
+            summary=summary,
+            expiry=expiry,
+            lots=tracing.lots_of(product) if lot is None else [],
+            buyable=is_visible(product),
+            threshold=current_app.config["SCAN_WARNING_THRESHOLD"],
+        )
+    )
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    response.headers["Link"] = f'<{request.base_url}?linkType=all>; rel="linkset"; type="{LINKSET}"'
+    response.cache_control.no_store = unit is not None  # each scan is counted
+    return response
+
+
+def _redirect_to_canonical(gtin: str):
+    """8-, 12- and 13-digit GTINs are answered at their 14-digit URI."""
+    path = request.path.replace(f"/01/{gtin}", f"/01/{gtin.zfill(14)}", 1)
+    query = request.query_string.decode()
+    return redirect(path + (f"?{query}" if query else ""), code=301)
+
+
+def _machine_answer(product: Product, lot: Lot | None, unit: Unit | None):
+    """A linkset, a redirect to one link, or EPCIS events, when asked for them."""
+    link_type = request.args.get("linkType", "")
+    accept = request.accept_mimetypes
+    links = _links(product, lot, unit)
+    if link_type == "all" or (accept.best == LINKSET):
+        anchor = gs1.digital_link(_base_url(), product.gtin, lot and lot.code, unit and unit.serial)
+        response = jsonify(epcis.linkset(anchor, links, default="traceability"))
+        response.mimetype = LINKSET
+        response.headers["Vary"] = "Accept"
+        return response
+    if (link_type == "gs1:epcis" or accept.best == JSON_LD) and lot is not None:
+        response = jsonify(epcis.lot_document(lot, _base_url()))
+        response.mimetype = JSON_LD
+        response.headers["Vary"] = "Accept"
+        return response
+    chosen = next((li for li in links if f"gs1:{li.link_type}" == link_type), None)
+    if chosen is not None and chosen.link_type != "traceability":
+        return redirect(chosen.href, code=307)
+    return None
+
+
+def _links(product: Product, lot: Lot | None, unit: Unit | None) -> list[epcis.Link]:
+    here = gs1.digital_link(_base_url(), product.gtin, lot and lot.code, unit and unit.serial)
+    name = product.name(current_language())
+    links = [
+        epcis.Link("traceability", here, _("Origin and journey of %(name)s", name=name)),
+        epcis.Link("certificationInfo", f"{here}#certifications", _("Certificates")),
+    ]
+    if is_visible(product):
+        page = _base_url() + url_for("catalog.product_detail", slug=product.slug)
+        links.insert(0, epcis.Link("pip", page, _("Buy %(name)s", name=name)))
+    if lot is not None:
+        links.append(epcis.Link("epcis", f"{here}?linkType=gs1:epcis", "EPCIS 2.0", JSON_LD, []))
+    return links
+
+
+@bp.get("/.well-known/gs1resolver")
+def resolver_description():
+    """What this resolver supports, as the GS1 resolver standard describes it."""
+    return jsonify(
+        name=_("OCOP Shop origin tracing"),
+        resolverRoot=_base_url(),
+        supportedPrimaryKeys=["01"],
+        supportedQualifiers={"01": ["10", "21"]},
+        supportedDataAttributes=["17"],
+        linkTypeDefaultCanBeLinkset=True,
+        supportedLinkType=[
+            {
+                "namespace": epcis.GS1_VOC,
+                "prefix": "gs1:",
+                "linkTypes": ["gs1:pip", "gs1:traceability", "gs1:certificationInfo", "gs1:epcis"],
+            }
+        ],
+        supportedContentTypes=["text/html", LINKSET, JSON_LD],
+        supportedLanguages=current_app.config["LANGUAGES"],
+    )
+
+
+@bp.get("/qr/<fmt>/01/<gtin>")
+@bp.get("/qr/<fmt>/01/<gtin>/10/<lot_code>")
+@bp.get("/qr/<fmt>/01/<gtin>/10/<lot_code>/21/<serial>")
+def qr_image(fmt: str, gtin: str, lot_code: str | None = None, serial: str | None = None):
+    """The QR image of a Digital Link URI: PNG or SVG, error correction M (or ?ec=Q)."""
+    if fmt not in qr.FORMATS:
+        abort(404)
+    if not gs1.is_valid_gtin(gtin) or any(
+        v is not None and not gs1.is_valid_attribute(v) for v in (lot_code, serial)
+    ):
+        raise InvalidInput(_("This is not a valid GS1 code."))
+    level = request.args.get("ec", current_app.config["QR_ERROR_CORRECTION"])
+    uri = gs1.digital_link(_base_url(), gtin.zfill(14), lot_code, serial)
+    response = Response(qr.render(uri, fmt, level), mimetype=qr.FORMATS[fmt])
+    response.set_etag(qr.etag(uri, fmt, level))
+    response.cache_control.public = True
+    response.cache_control.max_age = 31_536_000
+    response.cache_control.immutable = True
+    return response.make_conditional(request)
