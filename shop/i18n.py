@@ -6,7 +6,7 @@ from datetime import date
 from urllib.parse import urlencode
 
 from babel.numbers import format_currency
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 
 from shop.clock import today
@@ -17,6 +17,8 @@ LANG_PARAM = "lang"
 def select_locale() -> str:
     """?lang= (remembered in the session), then the remembered choice, then Accept-Language."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     asked = request.args.get(LANG_PARAM)
     if asked in languages:
         session["lang"] = asked

@@ -132,3 +132,44 @@ def demo_catalog() -> DemoCatalog:
     rate(expired, 95, date(2021, 1, 5), level=OcopLevel.NATIONAL)
     db.session.commit()
     return DemoCatalog(cats, viba, thai_son, banana, tea, longan, herb, expired)
+
+
+def lot(item: Product, code: str = "L2611-A", **fields):
+    """A lot with a harvest, a transformation and a packing event."""
+    from datetime import datetime, time
+
+    from shop.clock import VIETNAM
+    from shop.models import BizStep
+    from shop.services import tracing
+
+    packed = today() - timedelta(days=5)
+    values = {
+        "produced_on": packed - timedelta(days=2),
+        "packed_on": packed,
+        "best_before": packed + timedelta(days=180),
+        "quantity": 120,
+        "area_name": "Đồi chè Mỹ Tân",
+        "area_commune": "Xã Cao Dương",
+        "area_province": "Phú Thọ",
+    } | fields
+    batch = tracing.create_lot(item, code, **values)
+    moments = [datetime.combine(packed - timedelta(days=d), time(7), VIETNAM) for d in (2, 1, 0)]
+    tracing.add_event(
+        batch,
+        BizStep.HARVESTING,
+        moments[0],
+        place="Đồi chè",
+        description_vi="Hái chè búp",
+        description_en="Buds picked",
+    )
+    tracing.add_event(
+        batch,
+        BizStep.PROCESSING,
+        moments[1],
+        is_transformation=True,
+        input_description="Chè búp tươi",
+        place="Xưởng chè",
+    )
+    tracing.add_event(batch, BizStep.PACKING, moments[2], place="Xưởng chè")
+    db.session.commit()
+    return batch

@@ -1,0 +1,314 @@
+"""The GS1 Digital Link resolver, as a shopper's phone and a machine use it."""
+
+import io
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
+import zxingcpp
+from biip import parse as gs1_parse
+from PIL import Image
+
+from shop.extensions import db
+from shop.models import Scan
+from shop.services import gs1, tracing
+from tests import factories
+
+STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards"
+PHONE = {"User-Agent": "Mozilla/5.0 (Linux; Android 13) Mobile Safari/537.36"}
+
+
+@pytest.fixture
+def traced(catalog):
+    """The tea with one lot and three serialized packages."""
+    batch = factories.lot(catalog.tea)
+    units = tracing.generate_units(batch, 3)
+    db.session.commit()
+    return catalog.tea, batch, units
+
+
+def path_of(uri: str) -> str:
+    parts = urlsplit(uri)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def decode_png(data: bytes) -> list[str]:
+    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))]
+
+
+@pytest.mark.parametrize("level", ["product", "lot", "unit"])
+def test_qr_png_decodes_to_the_uri_of_the_right_page(client, traced, level):
+    tea, batch, units = traced
+    parts = {
+        "product": f"/01/{tea.gtin}",
+        "lot": f"/01/{tea.gtin}/10/{batch.code}",
+        "unit": f"/01/{tea.gtin}/10/{batch.code}/21/{units[0].serial}",
+    }[level]
+    image = client.get(f"/qr/png{parts}")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    [decoded] = decode_png(image.data)
+    assert decoded == f"http://127.0.0.1:5000{parts}"
+    page = client.get(path_of(decoded), headers=PHONE).get_data(as_text=True)
+    assert "Chè xanh Mỹ Tân" in page
+    if level != "product":
+        assert f"Lô {batch.code}" in page
+    if level == "unit":
+        assert units[0].serial in page and "Hàng chính hãng" in page
+
+
+def test_printed_uris_parse_with_an_independent_gs1_parser(traced):
+    tea, batch, units = traced
+    uri = gs1.digital_link("https://ocop.example.vn", tea.gtin, batch.code, units[0].serial)
+    parsed = gs1_parse(uri + "?17=271231").gs1_digital_link_uri
+    values = {e.ai.ai: e.value for e in parsed.element_strings}
+    assert values == {"01": tea.gtin, "10": batch.code, "21": units[0].serial, "17": "271231"}
+    assert gs1_parse(gs1.digital_link("https://x.vn", tea.gtin)).gs1_digital_link_uri
+
+
+def test_serials_are_unique_unguessable_and_unambiguous(traced):
+    _, batch, _ = traced
+    units = tracing.generate_units(batch, 500)
+    serials = [u.serial for u in units]
+    assert len(set(serials)) == 500
+    assert all(len(s) == 10 and not set(s) & set("01ILO") for s in serials)
+
+
+def test_short_gtins_redirect_to_the_canonical_uri(client, traced):
+    tea, batch, _ = traced
+    ean13 = tea.gtin[1:]
+    response = client.get(f"/01/{ean13}/10/{batch.code}?17=271231")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith(f"/01/{tea.gtin}/10/{batch.code}?17=271231")
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/01/08936010300018", 404),  # wrong check digit
+        ("/01/12345", 404),  # malformed
+        ("/01/abcdefghijklmn", 404),
+        ("/01/{gtin}/10/NOPE", 404),
+        ("/01/{gtin}/10/" + "X" * 21, 404),  # over-long lot
+        ("/01/{gtin}/10/{lot}/21/ZZZZZZZZZZ", 404),
+        ("/01/{gtin}/10/{lot}?17=991399", 400),
+        ("/01/{gtin}/10/{lot}?17=12ab", 400),
+        ("/qr/png/01/08936010300018", 400),
+        ("/qr/png/01/{gtin}?ec=H", 400),
+        ("/qr/gif/01/{gtin}", 404),
+    ],
+)
+def test_bad_codes_get_a_clear_answer_never_a_500(client, traced, path, status):
+    tea, batch, _ = traced
+    response = client.get(path.format(gtin=tea.gtin, lot=batch.code))
+    assert response.status_code == status
+    assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_unit_scans_are_counted_once_per_get_and_not_for_head_or_robots(client, traced):
+    tea, batch, units = traced
+    uri = f"/01/{tea.gtin}/10/{batch.code}/21/{units[0].serial}"
+    client.get(uri, headers=PHONE)
+    client.head(uri, headers=PHONE)
+    client.get(uri, headers={"User-Agent": "facebookexternalhit/1.1"})
+    client.get(uri, headers={"User-Agent": "Zalo-Link-Preview bot"})
+    page = client.get(uri, headers=PHONE).get_data(as_text=True)
+    assert "đã được quét 2 lần" in page
+    scans = db.session.scalars(db.select(Scan)).all()
+    assert len(scans) == 2
+    assert all(s.network == "127.0.0.0/24" for s in scans)  # never the address itself
+
+
+def test_warning_past_the_scan_threshold(app, client, traced):
+    tea, batch, units = traced
+    uri = f"/01/{tea.gtin}/10/{batch.code}/21/{units[1].serial}"
+    for _ in range(app.config["SCAN_WARNING_THRESHOLD"]):
+        page = client.get(uri, headers=PHONE).get_data(as_text=True)
+    assert "Hàng chính hãng" in page and "Cảnh báo" not in page
+    page = client.get(uri, headers=PHONE).get_data(as_text=True)
+    assert "Cảnh báo: mã này đã được quét rất nhiều lần" in page
+    total, scanned, unusual = tracing.lot_scan_report(batch, app.config["SCAN_WARNING_THRESHOLD"])
+    assert (total, scanned) == (6, 1)
+    assert [(u.serial, u.scans, u.networks) for u in unusual] == [
+        (units[1].serial, 6, ["127.0.0.0/24"])
+    ]
+
+
+def test_lot_page_shows_dates_area_timeline_certificates_and_buy_link(client, traced):
+    tea, batch, _ = traced
+    page = client.get(f"/01/{tea.gtin}/10/{batch.code}?lang=en").get_data(as_text=True)
+    for text in (
+        "Lot L2611-A",
+        "Best before",
+        "Đồi chè Mỹ Tân",
+        "Harvest",
+        "Processing",
+        "From Chè búp tươi",
+        "Packing",
+        'id="certifications"',
+        "Buy this product",
+        "Certificate OCOP-T-",
+    ):
+        assert text in page, text
+    assert page.index("Harvest") < page.index("Processing") < page.index("Packing")
+
+
+def test_recall_and_expiry_are_prominent(client, traced):
+    tea, batch, _ = traced
+    tracing.recall_lot(batch, "Nắp hũ bị hở.")
+    batch.best_before = batch.packed_on
+    db.session.commit()
+    page = client.get(f"/01/{tea.gtin}/10/{batch.code}").get_data(as_text=True)
+    assert 'class="recall" role="alert"' in page and "Nắp hũ bị hở." in page
+    assert "Đã quá hạn sử dụng" in page
+
+
+def test_expired_rating_on_the_trace_page(client, catalog):
+    page = client.get(f"/01/{catalog.expired.gtin}").get_data(as_text=True)
+    assert "Hạng OCOP đã hết hạn" in page and "★" not in page
+
+
+def test_trace_page_html_and_css_fit_in_30_kb(client, traced):
+    tea, batch, units = traced
+    page = client.get(f"/01/{tea.gtin}/10/{batch.code}/21/{units[0].serial}", headers=PHONE)
+    html = page.get_data(as_text=True)
+    css = sum(
+        len(client.get(href).data) for href in re.findall(r'href="(/static/[^"]+\.css)"', html)
+    )
+    assert len(page.data) + css <= 30 * 1024
+    assert all(
+        'loading="lazy"' in img or "eager" in img or 'width="' in img
+        for img in re.findall(r"<img [^>]+>", html)
+    )
+
+
+def test_linkset_has_the_gs1_link_types(client, traced):
+    tea, batch, _ = traced
+    for headers, query in (({}, "?linkType=all"), ({"Accept": "application/linkset+json"}, "")):
+        response = client.get(f"/01/{tea.gtin}/10/{batch.code}{query}", headers=headers)
+        assert response.mimetype == "application/linkset+json"
+        [entry] = response.json["linkset"]
+        assert entry["anchor"] == f"http://127.0.0.1:5000/01/{tea.gtin}/10/{batch.code}"
+        voc = "https://gs1.org/voc/"
+        assert {
+            voc + t for t in ("pip", "traceability", "certificationInfo", "epcis", "defaultLink")
+        } <= set(entry)
+        assert entry[voc + "pip"][0]["href"].endswith("/products/che-my-tan")
+
+
+def test_link_type_redirects_to_that_link(client, traced):
+    tea, *_ = traced
+    response = client.get(f"/01/{tea.gtin}?linkType=gs1:pip")
+    assert response.status_code == 307 and response.headers["Location"].endswith(
+        "/products/che-my-tan"
+    )
+
+
+def test_resolver_describes_itself(client):
+    data = client.get("/.well-known/gs1resolver").json
+    assert data["supportedPrimaryKeys"] == ["01"] and data["resolverRoot"]
+
+
+def epcis_schema():
+    return json.loads((STANDARDS / "EPCIS-JSON-Schema.json").read_text())
+
+
+def test_epcis_document_of_a_lot_validates_against_the_gs1_schema(client, traced):
+    tea, batch, _ = traced
+    response = client.get(
+        f"/01/{tea.gtin}/10/{batch.code}", headers={"Accept": "application/ld+json"}
+    )
+    assert response.mimetype == "application/ld+json"
+    document = response.json
+    validator = jsonschema.Draft7Validator(
+        epcis_schema(), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
+    errors = [e.message for e in validator.iter_errors(document)]
+    assert errors == []
+    events = document["epcisBody"]["eventList"]
+    assert [e["type"] for e in events] == ["ObjectEvent", "TransformationEvent", "ObjectEvent"]
+    assert events[0]["action"] == "ADD" and events[2]["bizStep"] == "packing"
+    assert events[0]["eventTimeZoneOffset"] == "+07:00"
+    assert events[1]["outputQuantityList"][0]["epcClass"].endswith(f"/10/{batch.code}")
+
+
+def test_schema_check_is_not_a_rubber_stamp(client, traced):
+    tea, batch, _ = traced
+    document = client.get(f"/01/{tea.gtin}/10/{batch.code}?linkType=gs1:epcis").json
+    del document["epcisBody"]["eventList"][0]["eventTimeZoneOffset"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, epcis_schema())
+
+
+def test_qr_images_are_cacheable_and_conditional(client, traced):
+    tea, *_ = traced
+    first = client.get(f"/qr/svg/01/{tea.gtin}")
+    assert first.mimetype == "image/svg+xml"
+    assert "max-age=31536000" in first.headers["Cache-Control"] and first.headers["ETag"]
+    again = client.get(f"/qr/svg/01/{tea.gtin}", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    sturdier = client.get(f"/qr/png/01/{tea.gtin}?ec=Q")
+    assert decode_png(sturdier.data) == [f"http://127.0.0.1:5000/01/{tea.gtin}"]
+
+
+def test_product_page_shows_its_qr_with_alt_text(client, traced):
+    page = client.get("/products/che-my-tan").get_data(as_text=True)
+    img = re.search(r'<img src="/qr/svg/01/(\d{14})"[^>]*alt="([^"]+)"', page)
+    assert img and img.group(1) == traced[0].gtin and "Mã QR" in img.group(2)
+
+
+@pytest.mark.skipif(
+    not shutil.which("pdftoppm"), reason="pdftoppm (poppler-utils) is not installed"
+)
+def test_label_sheet_from_the_cli_decodes_to_its_units(app, runner, client, traced, tmp_path):
+    tea, batch, _ = traced
+    out = tmp_path / "labels.pdf"
+    result = runner.invoke(
+        args=["labels", tea.gtin, batch.code, "--count", "30", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(out), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 2  # 24 labels on a 3 x 8 sheet, then 6
+    decoded = [r.text for p in pages for r in zxingcpp.read_barcodes(Image.open(p))]
+    assert len(decoded) == 30 and len(set(decoded)) == 30
+    for uri in decoded[:3]:
+        page = client.get(path_of(uri), headers=PHONE).get_data(as_text=True)
+        assert "Hàng chính hãng" in page and uri.rsplit("/", 1)[1] in page
+
+
+def test_label_cli_refuses_bad_input_without_creating_serials(runner, traced, tmp_path):
+    tea, batch, _ = traced
+    out = str(tmp_path / "x.pdf")
+    assert (
+        "GTIN"
+        in runner.invoke(args=["labels", "123", batch.code, "--count", "1", "--out", out]).output
+    )
+    bad_grid = runner.invoke(
+        args=["labels", tea.gtin, batch.code, "--count", "2", "--out", out, "--grid", "9x9"]
+    )
+    assert bad_grid.exit_code != 0
+    assert tracing.lot_scan_report(batch, 5) == (0, 0, [])
+    assert (
+        len(
+            db.session.scalars(db.select(tracing.Unit).where(tracing.Unit.lot_id == batch.id)).all()
+        )
+        == 3
+    )
+
+
+def test_lot_rules(traced):
+    tea, batch, _ = traced
+    from shop.services.errors import Conflict, InvalidInput
+
+    with pytest.raises(Conflict):
+        tracing.create_lot(tea, batch.code)
+    for bad in ("", "lô có dấu", "A/B", "X" * 21, "has space"):
+        with pytest.raises(InvalidInput):
+            tracing.create_lot(tea, bad)
+    with pytest.raises(InvalidInput):
+        tracing.create_lot(tea, "L-DATES", produced_on=batch.packed_on, packed_on=batch.produced_on)
