@@ -38,6 +38,30 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
 
+    # Delivery: one parcel per cooperative; the fee depends on the regions, free above a total.
+    DELIVERY_FEE_SAME_REGION = _env_int("DELIVERY_FEE_SAME_REGION", 25_000)
+    DELIVERY_FEE_OTHER_REGION = _env_int("DELIVERY_FEE_OTHER_REGION", 40_000)
+    FREE_DELIVERY_FROM = _env_int("FREE_DELIVERY_FROM", 500_000)
+
+    # Payments. Card payments are offered only when both Stripe secrets are set.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE") or None
+    CARD_HOLD_MINUTES = _env_int("CARD_HOLD_MINUTES", 30)
+    VIETQR_HOLD_MINUTES = _env_int("VIETQR_HOLD_MINUTES", 24 * 60)
+    VIETQR_BANK_BIN = os.environ.get("VIETQR_BANK_BIN", "970436")
+    VIETQR_ACCOUNT_NUMBER = os.environ.get("VIETQR_ACCOUNT_NUMBER", "0011001234567")
+    VIETQR_ACCOUNT_NAME = os.environ.get("VIETQR_ACCOUNT_NAME", "CONG TY TNHH CHO OCOP")
+
+    # Mail: printed to the log unless MAIL_SERVER is set.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() == "true"
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Chợ OCOP <donhang@ocop.shop>")
+    MAIL_BACKEND = "smtp" if MAIL_SERVER else "console"
+
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 
@@ -63,6 +87,9 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
+    MAIL_BACKEND = "locmem"
+    STRIPE_SECRET_KEY = ""
+    STRIPE_WEBHOOK_SECRET = ""
 
 
 class ProductionConfig(Config):

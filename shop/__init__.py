@@ -41,7 +41,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 def register_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (the models must be known to Alembic)
-    from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from shop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from shop.i18n import register_i18n, select_locale
     from shop.security import register_security
 
@@ -51,16 +51,19 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    mail.init_app(app)
     register_i18n(app)
     register_security(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from shop.cart import bp as cart_bp
     from shop.catalog import bp as catalog_bp
+    from shop.checkout import bp as checkout_bp
     from shop.trace import bp as trace_bp
 
-    app.register_blueprint(catalog_bp)
-    app.register_blueprint(trace_bp)
+    for blueprint in (catalog_bp, trace_bp, cart_bp, checkout_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,0 +1,71 @@
+"""Cart pages. Every change is a POST with a CSRF token; bad quantities get a clear message."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from shop.cart import bp, store
+from shop.extensions import db
+from shop.services import cart
+from shop.services.errors import DomainError
+from shop.services.pricing import DeliveryRule
+
+
+def _product_id() -> int:
+    try:
+        return int(request.form.get("product_id", ""))
+    except ValueError:
+        return 0
+
+
+def _back(default: str) -> str:
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.get("/cart")
+def show():
+    """The cart, grouped by cooperative, with each parcel's delivery fee."""
+    summary = cart.summarize(store.read(), DeliveryRule.from_config(current_app.config))
+    return render_template("cart/cart.html", summary=summary)
+
+
+@bp.post("/cart/add")
+def add():
+    """Add a product (from its page) and go back there with a confirmation."""
+    try:
+        quantity = cart.parse_quantity(request.form.get("quantity", "1"))
+        store.write(cart.set_quantity(store.read(), _product_id(), quantity, add=True))
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(error)
+    db.session.commit()
+    flash(_("Added to your cart."), "success")
+    return redirect(_back(url_for("cart.show")))
+
+
+@bp.post("/cart/update")
+def update():
+    """Set a line's quantity."""
+    try:
+        quantity = cart.parse_quantity(request.form.get("quantity", ""))
+        store.write(cart.set_quantity(store.read(), _product_id(), quantity))
+    except DomainError as error:
+        db.session.rollback()
+        return _refused(error)
+    db.session.commit()
+    return redirect(url_for("cart.show"))
+
+
+@bp.post("/cart/remove")
+def remove():
+    store.write(cart.remove(store.read(), _product_id()))
+    db.session.commit()
+    return redirect(url_for("cart.show"))
+
+
+def _refused(error: DomainError):
+    """Show the cart again with the reason, and the status that says what happened."""
+    summary = cart.summarize(store.read(), DeliveryRule.from_config(current_app.config))
+    return render_template("cart/cart.html", summary=summary, error=str(error)), error.status_code

@@ -1,0 +1,215 @@
+"""Checkout and order pages. Stock is taken and the order written in one commit;
+the card payment page is asked for only after that commit, so nothing is lost if it fails."""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from shop.cart import store
+from shop.checkout import bp
+from shop.checkout.forms import CheckoutForm, normalize_phone
+from shop.extensions import csrf, db
+from shop.i18n import current_language
+from shop.mail import send_order_placed
+from shop.models import Order, PaymentMethod, PaymentStatus
+from shop.services import cart, orders, payments, qr
+from shop.services.errors import DomainError
+from shop.services.payments import stripe as stripe_payments
+from shop.services.places import province_by_code, ward_in
+from shop.services.pricing import DeliveryRule
+
+
+def _rule() -> DeliveryRule:
+    return DeliveryRule.from_config(current_app.config)
+
+
+def _order_url(order: Order, **params) -> str:
+    return url_for("checkout.order_page", token=order.access_token, **params)
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+def checkout():
+    """The delivery and payment form; POST places the order."""
+    items = store.read()
+    if not items:
+        flash(_("Your cart is empty."), "info")
+        return redirect(url_for("cart.show"))
+    form = CheckoutForm(card_enabled=payments.card_enabled(current_app.config))
+    if request.method == "GET" and current_user.is_authenticated:
+        form.email.data = form.email.data or current_user.email
+        form.full_name.data = form.full_name.data or current_user.name
+    place = province_by_code(form.province.data or "")
+    summary = cart.summarize(items, _rule(), place.name if place else None)
+    if request.method == "POST" and form.validate():
+        return _place(form, items)
+    status = 400 if request.method == "POST" else 200
+    return render_template("checkout/checkout.html", form=form, summary=summary), status
+
+
+def _place(form: CheckoutForm, items: cart.Items):
+    place = province_by_code(form.province.data)
+    delivery = orders.Delivery(
+        full_name=form.full_name.data.strip(),
+        phone=normalize_phone(form.phone.data),
+        email=form.email.data.strip().lower(),
+        province=place.name,
+        ward=ward_in(place, form.ward.data),
+        street=form.street.data.strip(),
+        note=(form.note.data or "").strip(),
+    )
+    method = PaymentMethod(form.payment_method.data)
+    config = current_app.config
+    try:
+        orders.release_expired()  # return stock held by abandoned orders before taking any
+        order = orders.place_order(
+            items,
+            delivery,
+            method,
+            _rule(),
+            payments.hold_minutes(config),
+            user_id=current_user.id if current_user.is_authenticated else None,
+            language=current_language(),
+        )
+        if method is not PaymentMethod.CARD:
+            payments.provider_for(method, config).start(order, _urls(order))
+        store.clear()
+    except DomainError as error:
+        db.session.rollback()
+        summary = cart.summarize(items, _rule(), place.name)
+        return render_template(
+            "checkout/checkout.html", form=form, summary=summary, error=str(error)
+        ), error.status_code
+    db.session.commit()
+    send_order_placed(
+        order, url_for("checkout.order_page", token=order.access_token, _external=True)
+    )
+    if method is PaymentMethod.CARD:
+        return _start_card_payment(order)
+    return redirect(_order_url(order), code=303)
+
+
+def _urls(order: Order) -> payments.Urls:
+    return payments.Urls(
+        success=url_for("checkout.order_page", token=order.access_token, paid=1, _external=True),
+        cancel=url_for("checkout.order_page", token=order.access_token, _external=True),
+    )
+
+
+def _start_card_payment(order: Order):
+    """Send the buyer to Stripe's page; if Stripe fails, the order waits for another method."""
+    try:
+        payment = payments.provider_for(PaymentMethod.CARD, current_app.config).start(
+            order, _urls(order)
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(_order_url(order), code=303)
+    db.session.commit()
+    return redirect(payment.redirect_url, code=303)
+
+
+@bp.get("/orders/<token>")
+def order_page(token: str):
+    """An order as its buyer sees it (the link is the secret): parts, status, payment."""
+    order = orders.by_token(token)
+    vietqr = None
+    if (
+        order.payment_method is PaymentMethod.VIETQR
+        and order.payment_status is PaymentStatus.UNPAID
+    ):
+        provider = payments.vietqr(current_app.config)
+        vietqr = {"account": provider.account, "purpose": payments.vietqr_purpose(order)}
+    response = Response(
+        render_template(
+            "checkout/order.html",
+            order=order,
+            vietqr=vietqr,
+            confirming=request.args.get("paid") == "1"
+            and order.payment_status is PaymentStatus.UNPAID,
+            card_enabled=payments.card_enabled(current_app.config),
+            cancellable=all(p.status in orders.CANCELLABLE for p in order.parts),
+        )
+    )
+    response.headers["Referrer-Policy"] = "no-referrer"  # the URL is the buyer's key
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/orders/<token>/vietqr.png")
+def vietqr_image(token: str):
+    order = orders.by_token(token)
+    if order.payment_method is not PaymentMethod.VIETQR:
+        abort(404)
+    payload = payments.vietqr(current_app.config).qr_payload(order)
+    response = Response(qr.render(payload, "png"), mimetype="image/png")
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.post("/orders/<token>/cancel")
+def cancel(token: str):
+    """The buyer cancels an order nothing of which has shipped; stock goes back."""
+    order = orders.by_token(token)
+    try:
+        payments.provider_for(order.payment_method, current_app.config).cancel(order)
+        orders.cancel_order(order, "cancelled by the buyer")
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(_order_url(order), code=303)
+    db.session.commit()
+    flash(_("Your order has been cancelled."), "success")
+    return redirect(_order_url(order), code=303)
+
+
+@bp.post("/orders/<token>/pay")
+def pay(token: str):
+    """Pay an unpaid order by card again, or switch it to transfer or cash on delivery."""
+    order = orders.by_token(token)
+    try:
+        method = PaymentMethod(request.form.get("method", ""))
+    except ValueError:
+        abort(400, _("Choose a payment method."))
+    if order.payment_status is not PaymentStatus.UNPAID:
+        flash(_("This order no longer needs paying."), "info")
+        return redirect(_order_url(order), code=303)
+    if method is PaymentMethod.CARD and order.payment_method is PaymentMethod.CARD:
+        return _start_card_payment(order)
+    try:
+        orders.switch_method(order, method, payments.hold_minutes(current_app.config))
+        payments.provider_for(method, current_app.config).start(order, _urls(order))
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(_order_url(order), code=303)
+    db.session.commit()
+    return redirect(_order_url(order), code=303)
+
+
+@bp.post("/webhooks/stripe")
+@csrf.exempt
+def stripe_webhook():
+    """Stripe's events: signature checked over the raw body, each event applied once."""
+    if not payments.card_enabled(current_app.config):
+        abort(404)
+    provider = payments.stripe_checkout(current_app.config)
+    event = provider.verify(request.get_data(), request.headers.get("Stripe-Signature"))
+    if not stripe_payments.record_event(event):
+        return jsonify(received=True, duplicate=True)
+    stripe_payments.handle_event(event)
+    db.session.commit()
+    return jsonify(received=True)

@@ -1,0 +1,40 @@
+"""Cash on delivery: confirmed at once; the cooperative records the cash it received."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from shop.clock import utcnow
+from shop.extensions import db
+from shop.models import Order, OrderPart, PartStatus, Payment, PaymentMethod, Provider, Refund
+from shop.services.errors import Conflict
+from shop.services.payments.base import Urls
+
+
+class CashOnDelivery:
+    def start(self, order: Order, urls: Urls) -> Payment:
+        payment = Payment(order=order, provider=Provider.COD, amount=order.total)
+        db.session.add(payment)
+        db.session.flush()
+        return payment
+
+    def refund(self, order: Order, amount: int, reason: str) -> None:
+        db.session.add(
+            Refund(order=order, amount=amount, provider=Provider.COD, manual=True, reason=reason)
+        )
+        db.session.flush()
+
+    def cancel(self, order: Order) -> None:
+        return None
+
+
+def record_cash_received(part: OrderPart) -> None:
+    """The courier handed over the cash for a delivered cash-on-delivery part."""
+    if (
+        part.order.payment_method is not PaymentMethod.COD
+        or part.status is not PartStatus.DELIVERED
+    ):
+        raise Conflict(_l("Cash is recorded for delivered cash-on-delivery parts only."))
+    if part.cash_received_at is None:
+        part.cash_received_at = utcnow()
+    db.session.flush()
