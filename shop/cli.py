@@ -9,14 +9,17 @@ from flask import Flask, current_app
 from reportlab.lib.units import mm
 
 from shop.extensions import db
-from shop.services import demo, labels, tracing
+from shop.services import demo, labels, orders, tracing
 from shop.services.errors import DomainError
+from shop.services.payments.vietqr import mark_transfer_received
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(labels_command)
     app.cli.add_command(scans_command)
+    app.cli.add_command(release_expired_command)
+    app.cli.add_command(mark_paid_command)
 
 
 @click.command("seed-demo")
@@ -97,3 +100,36 @@ def scans_command(gtin, lot_code) -> None:
     click.echo(f"Lot {lot.code}: {total} scans of {units} packages.")
     for item in unusual:
         click.echo(f"  {item.serial}: {item.scans} scans from {', '.join(item.networks)}")
+
+
+@click.command("release-expired")
+@click.option(
+    "--minutes-ahead",
+    type=int,
+    default=0,
+    hidden=True,
+    help="Pretend the clock is this many minutes ahead (for drills and tests).",
+)
+def release_expired_command(minutes_ahead: int) -> None:
+    """Cancel unpaid card and transfer orders whose hold ran out, returning their stock."""
+    from datetime import timedelta
+
+    from shop.clock import utcnow
+
+    released = orders.release_expired(now=utcnow() + timedelta(minutes=minutes_ahead))
+    db.session.commit()
+    click.echo(f"{released} expired orders released.")
+
+
+@click.command("mark-paid")
+@click.argument("number")
+@click.argument("amount", type=click.IntRange(min=1))
+def mark_paid_command(number: str, amount: int) -> None:
+    """Record a VietQR transfer of AMOUNT đồng seen on the bank statement for order NUMBER."""
+    try:
+        mark_transfer_received(orders.by_number(number), amount)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"Order {number}: {amount} đồng received.")

@@ -153,8 +153,8 @@ def _refunds(order: Order) -> list[Refund]:
     return list(db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id)))
 
 
-def order_for_session(session) -> Order | None:
-    payment = db.session.scalar(sa.select(Payment).where(Payment.reference == session.id))
+def order_for_session(session: dict) -> Order | None:
+    payment = db.session.scalar(sa.select(Payment).where(Payment.reference == session.get("id")))
     if payment is not None:
         return payment.order
     order_id = (session.get("metadata") or {}).get("order_id")
@@ -163,7 +163,7 @@ def order_for_session(session) -> Order | None:
 
 def handle_event(event: stripe.Event) -> Order | None:
     """Apply one verified Stripe event to its order; any arrival order gives the same result."""
-    obj = event.data.object
+    obj = event.data.object.to_dict()
     if event.type.startswith("checkout.session."):
         order = order_for_session(obj)
         if order is None:

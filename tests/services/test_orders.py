@@ -1,0 +1,132 @@
+"""Rules of ordering: delivery fees, the transition table, stock taken and returned."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from shop.clock import utcnow
+from shop.extensions import db
+from shop.models import OrderPart, PartStatus, PaymentMethod, PaymentStatus, Product
+from shop.services import orders
+from shop.services.errors import Conflict, InvalidInput
+from shop.services.pricing import DeliveryRule, region_of
+
+RULE = DeliveryRule(same_region=25_000, other_region=40_000, free_from=500_000)
+HOLDS = {"card": 30, "vietqr": 1440}
+HANOI = orders.Delivery(
+    "Trần Thị B", "0912345678", "b@example.vn", "Hà Nội", "Phường Ba Đình", "1 Hùng Vương"
+)
+
+
+def stock(product: Product) -> int:
+    return db.session.scalar(sa.select(Product.stock).where(Product.id == product.id))
+
+
+def test_regions_and_delivery_fees():
+    assert (region_of("Hà Nội"), region_of("Đà Nẵng"), region_of("Cần Thơ")) == (
+        "north",
+        "central",
+        "south",
+    )
+    assert RULE.fee(100_000, "Phú Thọ", "Hà Nội") == 25_000
+    assert RULE.fee(100_000, "Phú Thọ", "Hồ Chí Minh") == 40_000
+    assert RULE.fee(100_000, "Phú Thọ", None) == 40_000  # before the buyer says where
+    assert RULE.fee(500_000, "Phú Thọ", "Cà Mau") == 0
+
+
+def test_every_transition_not_in_the_table_raises(catalog):
+    order = orders.place_order({catalog.banana.id: 1}, HANOI, PaymentMethod.COD, RULE, HOLDS)
+    part = order.parts[0]
+    for status in PartStatus:
+        if status not in orders.TRANSITIONS[part.status]:
+            with pytest.raises(orders.IllegalTransition):
+                orders.transition(part, status)
+    orders.transition(part, PartStatus.PROCESSING)
+    orders.transition(part, PartStatus.SHIPPED)
+    with pytest.raises(orders.IllegalTransition):
+        orders.transition(part, PartStatus.CANCELLED)
+    orders.transition(part, PartStatus.DELIVERED)
+    assert [h.to_status for h in part.history] == ["processing", "shipped", "delivered"]
+
+
+def test_place_order_splits_per_cooperative_and_takes_stock(catalog):
+    items = {catalog.banana.id: 2, catalog.longan.id: 1, catalog.tea.id: 3}
+    order = orders.place_order(items, HANOI, PaymentMethod.COD, RULE, HOLDS)
+    db.session.commit()
+    assert order.number == f"OCOP-{utcnow():%Y}-{order.id:06d}"
+    assert {p.cooperative.slug for p in order.parts} == {"viba", "thai-son"}
+    assert all(p.status is PartStatus.CONFIRMED for p in order.parts)
+    assert order.subtotal == 2 * 85_000 + 90_000 + 3 * 120_000
+    assert order.delivery_total == 2 * 25_000  # both cooperatives in the north, like Hà Nội
+    assert order.total == order.subtotal + order.delivery_total
+    assert (stock(catalog.banana), stock(catalog.longan), stock(catalog.tea)) == (8, 9, 7)
+    line = order.parts[0].lines[0]
+    assert line.unit_price in (85_000, 90_000, 120_000) and line.name
+
+
+def test_sold_out_takes_nothing(catalog):
+    with pytest.raises(orders.SoldOut):
+        orders.place_order(
+            {catalog.banana.id: 2, catalog.tea.id: 11}, HANOI, PaymentMethod.COD, RULE, HOLDS
+        )
+    db.session.rollback()
+    assert stock(catalog.banana) == 10 and stock(catalog.tea) == 10
+
+
+def test_stock_can_never_go_below_zero_in_the_database(catalog):
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(sa.update(Product).where(Product.id == catalog.tea.id).values(stock=-1))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_card_orders_above_stripes_cap_are_refused(catalog):
+    catalog.herb.price, catalog.herb.stock = 50_000_000, 5
+    db.session.commit()
+    with pytest.raises(InvalidInput):
+        orders.place_order({catalog.herb.id: 2}, HANOI, PaymentMethod.CARD, RULE, HOLDS)
+
+
+def test_unpaid_orders_expire_and_return_stock(catalog):
+    order = orders.place_order({catalog.tea.id: 4}, HANOI, PaymentMethod.VIETQR, RULE, HOLDS)
+    db.session.commit()
+    assert order.expires_at - order.placed_at == timedelta(minutes=1440)
+    assert orders.release_expired(now=utcnow()) == 0
+    assert orders.release_expired(now=utcnow() + timedelta(days=2)) == 1
+    db.session.commit()
+    assert stock(catalog.tea) == 10
+    assert order.payment_status is PaymentStatus.EXPIRED
+    assert all(p.status is PartStatus.CANCELLED for p in order.parts)
+    assert orders.release_expired(now=utcnow() + timedelta(days=3)) == 0  # once only
+
+
+def test_cancel_returns_stock_until_shipped(catalog):
+    order = orders.place_order({catalog.tea.id: 2}, HANOI, PaymentMethod.COD, RULE, HOLDS)
+    orders.cancel_order(order, "changed my mind")
+    assert stock(catalog.tea) == 10
+    second = orders.place_order({catalog.tea.id: 2}, HANOI, PaymentMethod.COD, RULE, HOLDS)
+    for status in (PartStatus.PROCESSING, PartStatus.SHIPPED):
+        orders.transition(second.parts[0], status)
+    with pytest.raises(Conflict):
+        orders.cancel_order(second, "too late")
+
+
+def test_payment_mismatch_is_flagged_and_late_payment_retakes_stock(catalog):
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, PaymentMethod.VIETQR, RULE, HOLDS)
+    orders.record_payment(order, order.total - 1000)
+    assert order.amount_mismatch and order.attention
+    late = orders.place_order({catalog.banana.id: 3}, HANOI, PaymentMethod.VIETQR, RULE, HOLDS)
+    orders.payment_failed(late, "payment time expired")
+    assert stock(catalog.banana) == 10
+    orders.record_payment(late, late.total)
+    assert stock(catalog.banana) == 7
+    assert all(p.status is PartStatus.PAID for p in late.parts) and not late.attention
+
+
+def test_payment_recorded_twice_counts_once(catalog):
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, PaymentMethod.VIETQR, RULE, HOLDS)
+    orders.record_payment(order, order.total)
+    orders.record_payment(order, order.total)
+    assert sum(len(p.history) for p in order.parts) == 1
+    assert db.session.scalar(sa.select(sa.func.count(OrderPart.id))) == 1
