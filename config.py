@@ -30,6 +30,8 @@ class Config:
     LANGUAGES = ("vi", "en")
 
     PRODUCTS_PER_PAGE = _env_int("PRODUCTS_PER_PAGE", 24)
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB photo and its form
     SCAN_WARNING_THRESHOLD = _env_int("SCAN_WARNING_THRESHOLD", 5)
     QR_ERROR_CORRECTION = os.environ.get("QR_ERROR_CORRECTION", "M")
     SEND_FILE_MAX_AGE_DEFAULT = 3600

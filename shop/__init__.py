@@ -54,15 +54,32 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     register_i18n(app)
     register_security(app)
+    _configure_login(login_manager)
+
+
+def _configure_login(login_manager) -> None:
+    from flask import redirect, request, url_for
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.unauthorized_handler
+    def send_to_sign_in():
+        # A local path only, so that "next" can never send anyone off the site.
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def register_blueprints(app: Flask) -> None:
+    from shop.admin import bp as admin_bp
+    from shop.auth import bp as auth_bp
     from shop.cart import bp as cart_bp
     from shop.catalog import bp as catalog_bp
     from shop.checkout import bp as checkout_bp
+    from shop.coop import bp as coop_bp
     from shop.trace import bp as trace_bp
 
-    for blueprint in (catalog_bp, trace_bp, cart_bp, checkout_bp):
+    for blueprint in (catalog_bp, trace_bp, cart_bp, checkout_bp, auth_bp, coop_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

@@ -35,8 +35,14 @@ def seed_demo_command(synthetic: int) -> None:
         raise click.ClickException("seed-demo refuses to run with the production configuration.")
     started = time.perf_counter()
     count = demo.seed_demo()
+    accounts = demo.seed_accounts()
     db.session.commit()
     click.echo(f"Demo catalog ready: {count} producers.")
+    click.echo("Demo accounts (email / password / role):")
+    for email, password, role in accounts[:3]:
+        click.echo(f"  {email} / {password} / {role}")
+    click.echo(f"  ... and one member account per cooperative: <cooperative-slug>@ocop.example.vn"
+               f" / {accounts[0][1]}")
     if synthetic:
         added = demo.seed_synthetic(synthetic)
         db.session.commit()

@@ -29,3 +29,12 @@ def send_order_placed(order: Order, order_url: str) -> None:
                 _("New order %(number)s", number=order.number),
                 render_template("email/new_order.txt", order=order, part=part),
             )
+
+
+def send_password_reset(user, reset_url: str) -> None:
+    with force_locale(user.language or "vi"):
+        _send(
+            user.email,
+            _("Choose a new password"),
+            render_template("email/password_reset.txt", user=user, reset_url=reset_url),
+        )

@@ -29,3 +29,37 @@ def add_security_headers(response: Response) -> Response:
 
 def register_security(app: Flask) -> None:
     app.after_request(add_security_headers)
+
+
+def roles_required(*roles):
+    """Let only signed-in users with one of ``roles`` in: others get 403, visitors sign in."""
+    from functools import wraps
+
+    from flask import abort
+    from flask_login import current_user
+
+    from shop.extensions import login_manager
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    return (
+        bool(target)
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and "\\" not in target
+        and "\n" not in target
+    )

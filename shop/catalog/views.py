@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
 from shop.catalog import bp
@@ -126,3 +126,9 @@ def robots():
         f"Sitemap: {url_for('catalog.sitemap', _external=True)}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/media/uploads/<path:filename>")
+def media(filename: str):
+    """Uploaded product photos (re-encoded WebP; the names are random, so cache them long)."""
+    return send_from_directory(current_app.config["UPLOAD_DIR"], filename, max_age=31_536_000)

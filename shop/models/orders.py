@@ -97,7 +97,6 @@ class Order(db.Model):
     amount_mismatch: Mapped[bool] = mapped_column(default=False)
     attention: Mapped[str] = mapped_column(sa.String(300), default="", comment="for the office")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    stock_released: Mapped[bool] = mapped_column(default=False)
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User | None] = relationship()
@@ -127,6 +126,7 @@ class OrderPart(db.Model):
     carrier: Mapped[str] = mapped_column(sa.String(80), default="")
     tracking_number: Mapped[str] = mapped_column(sa.String(80), default="")
     cash_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stock_returned: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="parts")

@@ -309,3 +309,27 @@ def _synthetic_ratings(rows) -> None:
     ]
     if ratings_rows:
         db.session.execute(sa.insert(OcopRating), ratings_rows)
+
+
+DEMO_PASSWORD = "ocop-demo-2026"
+
+
+def seed_accounts() -> list[tuple[str, str, str]]:
+    """The OCOP office, one member per demo cooperative and a customer: (email, password, role)."""
+    from shop.models import Role, User
+    from shop.services import accounts
+
+    wanted = [("admin@ocop.example.vn", Role.ADMIN, None, "Văn phòng OCOP"),
+              ("khach@ocop.example.vn", Role.CUSTOMER, None, "Khách hàng mẫu")]
+    for data in demo_data.COOPERATIVES:
+        wanted.append((f"{data['slug']}@ocop.example.vn", Role.MEMBER, data["slug"], data["name"]))
+    made = []
+    for email, role, coop_slug, name in wanted:
+        if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
+            coop = db.session.scalar(sa.select(Cooperative).where(Cooperative.slug == coop_slug)) \
+                if coop_slug else None
+            user = accounts.register(email, DEMO_PASSWORD, name, role=role, cooperative=coop)
+            user.is_owner = role is Role.MEMBER
+        made.append((email, DEMO_PASSWORD, role.value))
+    db.session.flush()
+    return made

@@ -176,11 +176,20 @@ def take_stock(items: carts.Items) -> None:
 
 
 def return_stock(order: Order) -> None:
-    """Give back the stock an order holds (once)."""
-    if order.stock_released:
-        return
+    """Give back the stock the order's parts still hold (each part once)."""
+    for part in order.parts:
+        _return_part_stock(part)
+
+
+def _return_part_stock(part: OrderPart) -> None:
+    if not part.stock_returned:
+        _return_lines(part.lines)
+        part.stock_returned = True
+
+
+def _return_lines(lines: list[OrderLine]) -> None:
     quantities: dict[int, int] = {}
-    for line in order.lines:
+    for line in lines:
         if line.product_id is not None:
             quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
     for product_id in sorted(quantities):
@@ -190,7 +199,6 @@ def return_stock(order: Order) -> None:
             .values(stock=Product.stock + quantities[product_id])
             .execution_options(synchronize_session=False)
         )
-    order.stock_released = True
 
 
 def cancel_order(order: Order, reason: str) -> None:
@@ -207,6 +215,13 @@ def cancel_order(order: Order, reason: str) -> None:
     db.session.flush()
 
 
+def cancel_part(part: OrderPart, reason: str) -> None:
+    """The cooperative cannot serve its part: cancel it alone and return its stock."""
+    transition(part, S.CANCELLED, reason)
+    _return_part_stock(part)
+    db.session.flush()
+
+
 def record_payment(order: Order, amount: int) -> None:
     """Money arrived for ``order``: parts awaiting payment become paid; mismatches are flagged."""
     if order.payment_status is PaymentStatus.PAID:
@@ -214,7 +229,7 @@ def record_payment(order: Order, amount: int) -> None:
     order.amount_paid = amount
     order.amount_mismatch = amount != order.total
     order.payment_status = PaymentStatus.PAID
-    if order.stock_released:
+    if any(part.stock_returned for part in order.parts):
         _retake_stock_after_late_payment(order)
     for part in order.parts:
         if part.status is S.PENDING_PAYMENT:
@@ -226,8 +241,9 @@ def record_payment(order: Order, amount: int) -> None:
 
 def _retake_stock_after_late_payment(order: Order) -> None:
     """A payment that arrives after the hold expired: serve it if stock allows, else flag it."""
+    returned = [part for part in order.parts if part.stock_returned]
     items: carts.Items = {}
-    for line in order.lines:
+    for line in (line for part in returned for line in part.lines):
         if line.product_id is not None:
             items[line.product_id] = items.get(line.product_id, 0) + line.quantity
     try:
@@ -236,8 +252,8 @@ def _retake_stock_after_late_payment(order: Order) -> None:
     except SoldOut:
         order.attention = "Paid after the hold expired and the stock was sold: refund it."
         return
-    order.stock_released = False
-    for part in order.parts:
+    for part in returned:
+        part.stock_returned = False
         if part.status is S.CANCELLED:
             transition(part, S.PAID, "late payment, stock taken again")
 

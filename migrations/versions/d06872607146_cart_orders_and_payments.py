@@ -1,8 +1,8 @@
 """cart, orders and payments
 
-Revision ID: fd1e8a510455
+Revision ID: d06872607146
 Revises: 1edd74ddbeca
-Create Date: 2026-11-28 11:03:14.164079
+Create Date: 2026-11-28 11:12:43.747838
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import shop.models.types  # noqa: F401
 
 
 # revision identifiers, used by Alembic.
-revision = 'fd1e8a510455'
+revision = 'd06872607146'
 down_revision = '1edd74ddbeca'
 branch_labels = None
 depends_on = None
@@ -54,7 +54,6 @@ def upgrade():
     sa.Column('amount_mismatch', sa.Boolean(), nullable=False),
     sa.Column('attention', sa.String(length=300), nullable=False, comment='for the office'),
     sa.Column('expires_at', shop.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('stock_released', sa.Boolean(), nullable=False),
     sa.Column('placed_at', shop.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('total = subtotal + delivery_total', name=op.f('ck_order__total_adds_up')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_order__user_id_user_account')),
@@ -76,6 +75,7 @@ def upgrade():
     sa.Column('carrier', sa.String(length=80), nullable=False),
     sa.Column('tracking_number', sa.String(length=80), nullable=False),
     sa.Column('cash_received_at', shop.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('stock_returned', sa.Boolean(), nullable=False),
     sa.Column('updated_at', shop.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['cooperative_id'], ['cooperative.id'], name=op.f('fk_order_part_cooperative_id_cooperative')),
     sa.ForeignKeyConstraint(['order_id'], ['order_.id'], name=op.f('fk_order_part_order_id_order_'), ondelete='CASCADE'),

@@ -1,0 +1,7 @@
+"""The OCOP office: approve cooperatives, record ratings, oversee orders and refunds."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from shop.admin import views  # noqa: E402,F401

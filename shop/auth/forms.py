@@ -1,0 +1,83 @@
+"""Account forms. Every rule is checked again on the server by services.accounts."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from shop.models import CooperativeKind
+from shop.services.accounts import MIN_PASSWORD
+from shop.services.places import provinces
+
+EMAIL = [DataRequired(), Email(check_deliverability=False), Length(max=254)]
+NEW_PASSWORD = [
+    DataRequired(),
+    Length(min=MIN_PASSWORD, max=200, message=_l("Use at least %(n)s characters.", n=MIN_PASSWORD)),
+]
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=EMAIL)
+    password = PasswordField(_l("Password"), validators=NEW_PASSWORD)
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=EMAIL)
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Remember me"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=EMAIL)
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    email = EmailField(_l("New email"), validators=EMAIL)
+
+
+class CooperativeApplicationForm(FlaskForm):
+    name = StringField(
+        _l("Name of the cooperative or business"), validators=[DataRequired(), Length(max=200)]
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            (CooperativeKind.COOPERATIVE.value, _l("Cooperative")),
+            (CooperativeKind.ENTERPRISE.value, _l("Enterprise")),
+            (CooperativeKind.HOUSEHOLD.value, _l("Household business")),
+        ],
+    )
+    province = SelectField(_l("Province"), validators=[DataRequired()])
+    commune = StringField(_l("Ward or commune"), validators=[DataRequired(), Length(max=120)])
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=30)])
+    story = TextAreaField(_l("Your products and story"), validators=[Length(max=4000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.province.choices = [("", _l("Choose a province"))] + [
+            (p.name, p.name) for p in provinces()
+        ]

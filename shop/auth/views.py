@@ -1,0 +1,206 @@
+"""Account views: thin wrappers around services.accounts, one commit per request."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from shop.auth import bp
+from shop.auth.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    CooperativeApplicationForm,
+    LoginForm,
+    RegisterForm,
+    ResetForm,
+    ResetRequestForm,
+)
+from shop.cart import store
+from shop.extensions import db, limiter
+from shop.mail import send_password_reset
+from shop.models import CooperativeKind, Role
+from shop.security import is_safe_next
+from shop.services import accounts, orders
+from shop.services.errors import DomainError
+
+AUTH_LIMIT = "10 per minute;50 per hour"
+
+
+def _after_login():
+    target = request.args.get("next") or request.form.get("next")
+    if is_safe_next(target):
+        return redirect(target)
+    if current_user.role is Role.MEMBER:
+        return redirect(url_for("coop.overview"))
+    if current_user.role is Role.ADMIN:
+        return redirect(url_for("admin.overview"))
+    return redirect(url_for("catalog.home"))
+
+
+def _sign_in(user, remember: bool = False) -> None:
+    store.merge_guest_cart_into(user.id)
+    login_user(user, remember=remember)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create a customer account."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register(form.email.data, form.password.data, form.name.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.email.errors.append(str(error))
+        else:
+            _sign_in(user)
+            db.session.commit()
+            flash(_("Welcome! Your account is ready."), "success")
+            return _after_login()
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def login():
+    """Sign in. A wrong email and a wrong password get the same answer."""
+    if current_user.is_authenticated:
+        return _after_login()
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            _sign_in(user, remember=form.remember.data)
+            db.session.commit()
+            return _after_login()
+        form.password.errors.append(_("Email or password is incorrect."))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form, next=request.args.get("next", "")), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("catalog.home"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def reset_request():
+    """Ask for a reset link; the answer is the same whether or not the email has an account."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = accounts.by_email(form.email.data)
+        if user is not None and user.active:
+            token = accounts.reset_token(user, current_app.config["SECRET_KEY"])
+            send_password_reset(user, url_for("auth.reset", token=token, _external=True))
+        flash(
+            _(
+                "If an account uses this email, we have sent it a link to choose a new password."
+                " The link works for one hour."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset_request.html", form=form), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def reset(token: str):
+    """Choose a new password with an emailed link (once, within the hour)."""
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        accounts.user_for_reset_token(token, secret)
+    except DomainError as error:
+        return render_template("auth/reset_invalid.html", message=str(error)), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.reset_password(token, form.password.data, secret)
+        except DomainError as error:
+            db.session.rollback()
+            return render_template("auth/reset_invalid.html", message=str(error)), 400
+        db.session.commit()
+        login_user(user)
+        flash(_("Your password has been changed."), "success")
+        return _after_login()
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form), status
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Change password or email; a password change signs out every other session."""
+    password_form = ChangePasswordForm(prefix="pw")
+    email_form = ChangeEmailForm(prefix="em")
+    status = 200
+    if request.method == "POST" and "pw-current" in request.form:
+        if password_form.validate():
+            try:
+                accounts.change_password(
+                    current_user, password_form.current.data, password_form.password.data
+                )
+            except DomainError as error:
+                db.session.rollback()
+                password_form.current.errors.append(str(error))
+            else:
+                db.session.commit()
+                login_user(current_user._get_current_object())  # this session keeps going
+                flash(_("Your password has been changed."), "success")
+                return redirect(url_for("auth.settings"))
+        status = 400
+    elif request.method == "POST" and "em-current" in request.form:
+        if email_form.validate():
+            try:
+                accounts.change_email(current_user, email_form.current.data, email_form.email.data)
+            except DomainError as error:
+                db.session.rollback()
+                email_form.email.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(_("Your email has been changed."), "success")
+                return redirect(url_for("auth.settings"))
+        status = 400
+    return render_template(
+        "auth/settings.html", password_form=password_form, email_form=email_form
+    ), status
+
+
+@bp.get("/orders")
+@login_required
+def my_orders():
+    """The signed-in buyer's orders, newest first."""
+    return render_template("auth/orders.html", orders=orders.of_user(current_user.id))
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@login_required
+def apply():
+    """A producer applies to sell; the OCOP office approves the shop before it shows."""
+    form = CooperativeApplicationForm()
+    if form.validate_on_submit():
+        try:
+            accounts.apply_for_cooperative(
+                current_user,
+                name=form.name.data,
+                kind=CooperativeKind(form.kind.data),
+                province=form.province.data,
+                commune=form.commune.data,
+                address=form.address.data,
+                phone=form.phone.data,
+                story=form.story.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.name.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Thank you! The OCOP office will review your application."), "success")
+            return redirect(url_for("coop.overview"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/apply.html", form=form), status

@@ -1,0 +1,7 @@
+"""The cooperative dashboard: products, stock, lots, labels and orders of one cooperative."""
+
+from flask import Blueprint
+
+bp = Blueprint("coop", __name__, url_prefix="/coop")
+
+from shop.coop import views  # noqa: E402,F401

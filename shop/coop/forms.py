@@ -1,0 +1,107 @@
+"""Forms of the cooperative dashboard: labelled, short, validated again on the server."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from shop.models import BizStep
+
+
+class ProductForm(FlaskForm):
+    name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    description_vi = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    description_en = TextAreaField(
+        _l("Description (English)"), validators=[Optional(), Length(max=5000)]
+    )
+    group = SelectField(_l("Group"), validators=[DataRequired()])
+    unit = StringField(_l("Unit"), validators=[DataRequired(), Length(max=60)])
+    price = IntegerField(
+        _l("Price"), validators=[DataRequired(), NumberRange(min=1, max=99_999_999)]
+    )
+    stock = IntegerField(_l("Stock"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    gtin = StringField(_l("GTIN"), validators=[DataRequired(), Length(max=14)])
+    active = BooleanField(_l("Active"), default=True)
+    photo = FileField(_l("Photo"))
+
+
+class StockForm(FlaskForm):
+    stock = IntegerField(
+        _l("Stock"),
+        validators=[DataRequired(message=_l("Enter a number.")), NumberRange(min=0, max=1_000_000)],
+    )
+
+
+class CsvForm(FlaskForm):
+    file = FileField(_l("CSV file"))
+
+
+class LotForm(FlaskForm):
+    code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=20)])
+    produced_on = DateField(_l("Harvest or production date"), validators=[Optional()])
+    packed_on = DateField(_l("Packing date"), validators=[Optional()])
+    best_before = DateField(_l("Best before"), validators=[Optional()])
+    quantity = IntegerField(
+        _l("Quantity"), validators=[Optional(), NumberRange(min=0, max=10_000_000)]
+    )
+    area_name = StringField(_l("Growing area"), validators=[Optional(), Length(max=200)])
+    area_commune = StringField(_l("Ward or commune"), validators=[Optional(), Length(max=120)])
+    area_province = StringField(_l("Province"), validators=[Optional(), Length(max=80)])
+    latitude = DecimalField(
+        _l("Latitude"), places=6, validators=[Optional(), NumberRange(min=-90, max=90)]
+    )
+    longitude = DecimalField(
+        _l("Longitude"), places=6, validators=[Optional(), NumberRange(min=-180, max=180)]
+    )
+
+
+STEP_LABELS = {
+    BizStep.PLANTING: _l("Planting"),
+    BizStep.GROWING: _l("Growing"),
+    BizStep.INSPECTING: _l("Inspection"),
+    BizStep.HARVESTING: _l("Harvest"),
+    BizStep.PROCESSING: _l("Processing"),
+    BizStep.PACKING: _l("Packing"),
+    BizStep.SHIPPING: _l("Shipping"),
+    BizStep.RECEIVING: _l("Received"),
+}
+
+
+class EventForm(FlaskForm):
+    biz_step = SelectField(
+        _l("Step"), choices=[(s.value, label) for s, label in STEP_LABELS.items()]
+    )
+    occurred_at = DateTimeLocalField(
+        _l("Date and time"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    responsible = StringField(_l("Done by"), validators=[Optional(), Length(max=200)])
+    description_vi = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    input_description = StringField(
+        _l("Made from (for processing)"), validators=[Optional(), Length(max=200)]
+    )
+
+
+class LabelsForm(FlaskForm):
+    count = IntegerField(
+        _l("Number of labels"), validators=[DataRequired(), NumberRange(min=1, max=5000)]
+    )
+    sturdy = BooleanField(_l("Sturdier code for labels that get scuffed (Q)"))
+
+
+class ShipForm(FlaskForm):
+    carrier = StringField(_l("Carrier"), validators=[DataRequired(), Length(max=80)])
+    tracking_number = StringField(
+        _l("Tracking number"), validators=[DataRequired(), Length(max=80)]
+    )

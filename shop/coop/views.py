@@ -1,0 +1,333 @@
+"""The cooperative dashboard. Everything is scoped to the member's own cooperative:
+another cooperative's product, lot or order part answers 404, whatever the URL or form says."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from shop.clock import VIETNAM
+from shop.coop import bp
+from shop.coop.forms import (
+    CsvForm,
+    EventForm,
+    LabelsForm,
+    LotForm,
+    ProductForm,
+    ShipForm,
+    StockForm,
+)
+from shop.extensions import db
+from shop.models import BizStep, Cooperative, Lot, PartStatus, Product, Role
+from shop.security import roles_required
+from shop.services import catalog, dashboard, images, labels, orders, products, tracing
+from shop.services.errors import DomainError, InvalidInput, NotFound
+from shop.services.payments.cod import record_cash_received
+
+
+@bp.before_request
+@roles_required(Role.MEMBER)
+def require_member():
+    """Only members of a cooperative use the dashboard."""
+    return None
+
+
+def _coop() -> Cooperative:
+    return current_user.cooperative
+
+
+def _upload_dir() -> Path:
+    return Path(current_app.config["UPLOAD_DIR"])
+
+
+@bp.get("/")
+def overview():
+    """Parcels to send, low stock, expiring certificates and ratings, last 30 days of sales."""
+    coop = _coop()
+    return render_template(
+        "coop/overview.html",
+        coop=coop,
+        to_fulfil=dashboard.parts(coop, dashboard.TO_FULFIL),
+        low=dashboard.low_stock(coop),
+        expiring=dashboard.expiring(coop),
+        chart=dashboard.sales_chart(dashboard.sales_by_day(coop)),
+    )
+
+
+# --- Products ------------------------------------------------------------------------------
+
+
+@bp.get("/products")
+def product_list():
+    return render_template(
+        "coop/products.html",
+        coop=_coop(),
+        products=products.products_of(_coop()),
+        stock_form=StockForm(),
+        csv_form=CsvForm(),
+    )
+
+
+def _product_form(product: Product | None = None) -> ProductForm:
+    form = ProductForm(obj=product)
+    form.group.choices = [
+        (c.slug, ("— " if c.parent_id else "") + c.name_vi)
+        for g in catalog.groups()
+        for c in (g, *g.children)
+    ]
+    if product is not None and request.method == "GET":
+        form.group.data = product.category.slug
+    return form
+
+
+def _data(form: ProductForm) -> products.ProductData:
+    category = catalog.find_category(catalog.groups(), form.group.data)
+    if category is None:
+        raise NotFound(_("Unknown product group."))
+    return products.ProductData(
+        name_vi=form.name_vi.data,
+        name_en=form.name_en.data or "",
+        category=category,
+        unit=form.unit.data,
+        price=form.price.data,
+        stock=form.stock.data or 0,
+        gtin=(form.gtin.data or "").strip(),
+        active=form.active.data,
+        description_vi=form.description_vi.data or "",
+        description_en=form.description_en.data or "",
+    )
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+def product_new():
+    form = _product_form()
+    if form.validate_on_submit():
+        return _save_product(form, None)
+    return render_template(
+        "coop/product_form.html", form=form, product=None
+    ), 400 if request.method == "POST" else 200
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+def product_edit(product_id: int):
+    product = products.owned_product(_coop(), product_id)
+    form = _product_form(product)
+    if form.validate_on_submit():
+        return _save_product(form, product)
+    return render_template(
+        "coop/product_form.html", form=form, product=product
+    ), 400 if request.method == "POST" else 200
+
+
+def _save_product(form: ProductForm, product: Product | None):
+    try:
+        data = _data(form)
+        if product is None:
+            product = products.create(_coop(), data)
+        else:
+            products.update(product, data)
+        photo = request.files.get(form.photo.name)
+        if photo and photo.filename:
+            images.add_photo(product, photo.read(), _upload_dir())
+    except DomainError as error:
+        db.session.rollback()
+        return render_template(
+            "coop/product_form.html", form=form, product=product, error=str(error)
+        ), error.status_code
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("coop.product_list"), code=303)
+
+
+@bp.post("/products/<int:product_id>/stock")
+def product_stock(product_id: int):
+    """Set the stock after a harvest, from the product list."""
+    product = products.owned_product(_coop(), product_id)
+    form = StockForm()
+    if not form.validate():
+        flash(_("The stock is a whole number from 0 to 1,000,000."), "error")
+        return redirect(url_for("coop.product_list"), code=303)
+    products.set_stock(product, form.stock.data)
+    db.session.commit()
+    flash(_("Stock of %(name)s is now %(n)s.", name=product.name_vi, n=product.stock), "success")
+    return redirect(url_for("coop.product_list"), code=303)
+
+
+@bp.get("/products.csv")
+def products_csv():
+    body = products.export_csv(_coop())
+    return Response(
+        "\ufeff" + body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=products.csv"},
+    )
+
+
+@bp.post("/products/import")
+def products_import():
+    """Create or update products from a spreadsheet; nothing changes if any row is refused."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choose a CSV file."), "error")
+        return redirect(url_for("coop.product_list"), code=303)
+    try:
+        text = upload.read(2_000_000).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        flash(_("Save the file as CSV in UTF-8."), "error")
+        return redirect(url_for("coop.product_list"), code=303)
+    categories = {c.slug: c for g in catalog.groups() for c in (g, *g.children)}
+    report = products.import_csv(_coop(), text, categories)
+    if not report.ok:
+        db.session.rollback()
+        return render_template("coop/import_report.html", report=report), 400
+    db.session.commit()
+    flash(_("Imported: %(c)s new, %(u)s updated.", c=report.created, u=report.updated), "success")
+    return redirect(url_for("coop.product_list"), code=303)
+
+
+# --- Lots, events, labels -------------------------------------------------------------------
+
+
+def _owned_lot(lot_id: int) -> Lot:
+    lot = db.session.get(Lot, lot_id)
+    if lot is None or lot.product.cooperative_id != _coop().id:
+        raise NotFound(_("No such lot in your shop."))
+    return lot
+
+
+@bp.route("/products/<int:product_id>/lots", methods=["GET", "POST"])
+def lots(product_id: int):
+    product = products.owned_product(_coop(), product_id)
+    form = LotForm()
+    if form.validate_on_submit():
+        fields = {
+            k: v
+            for k, v in form.data.items()
+            if k not in ("code", "csrf_token") and v not in (None, "")
+        }
+        try:
+            lot = tracing.create_lot(product, form.code.data, **fields)
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(str(error))
+        else:
+            db.session.commit()
+            return redirect(url_for("coop.lot_detail", lot_id=lot.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "coop/lots.html", product=product, lots=tracing.lots_of(product, 100), form=form
+    ), status
+
+
+@bp.route("/lots/<int:lot_id>", methods=["GET", "POST"])
+def lot_detail(lot_id: int):
+    lot = _owned_lot(lot_id)
+    form = EventForm()
+    if form.validate_on_submit():
+        when = form.occurred_at.data.replace(tzinfo=VIETNAM)
+        try:
+            tracing.add_event(
+                lot,
+                BizStep(form.biz_step.data),
+                when,
+                place=form.place.data or "",
+                responsible=form.responsible.data or "",
+                description_vi=form.description_vi.data or "",
+                is_transformation=form.biz_step.data == BizStep.PROCESSING.value,
+                input_description=form.input_description.data or "",
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.occurred_at.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("coop.lot_detail", lot_id=lot.id), code=303)
+    threshold = current_app.config["SCAN_WARNING_THRESHOLD"]
+    scans = tracing.lot_scan_report(lot, threshold)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "coop/lot.html",
+        lot=lot,
+        form=form,
+        labels_form=LabelsForm(),
+        scans=scans,
+        now=datetime.now(VIETNAM),
+    ), status
+
+
+@bp.post("/lots/<int:lot_id>/labels")
+def lot_labels(lot_id: int):
+    """Print labels: new serials for N packages, as an A4 PDF of 3 x 8 labels."""
+    lot = _owned_lot(lot_id)
+    form = LabelsForm()
+    if not form.validate():
+        flash(_("Choose between 1 and 5,000 labels."), "error")
+        return redirect(url_for("coop.lot_detail", lot_id=lot.id), code=303)
+    units = tracing.generate_units(lot, form.count.data)
+    pdf = labels.render_sheet(
+        lot, units, current_app.config["PUBLIC_BASE_URL"], level="Q" if form.sturdy.data else "M"
+    )
+    db.session.commit()
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename=labels-{lot.code}.pdf"},
+    )
+
+
+# --- Orders ---------------------------------------------------------------------------------
+
+
+@bp.get("/orders")
+def order_list():
+    return render_template("coop/orders.html", parts=dashboard.parts(_coop()), ship_form=ShipForm())
+
+
+ACTIONS = {
+    "prepare": PartStatus.PROCESSING,
+    "deliver": PartStatus.DELIVERED,
+    "cancel": PartStatus.CANCELLED,
+}
+
+
+@bp.post("/orders/<int:part_id>/<action>")
+def order_action(part_id: int, action: str):
+    """Move one of this cooperative's parts along: prepare, ship, deliver, record the cash."""
+    part = dashboard.owned_part(_coop(), part_id)
+    if part is None:
+        raise NotFound(_("No such order in your shop."))
+    try:
+        if action == "ship":
+            form = ShipForm()
+            if not form.validate():
+                raise InvalidInput(_("Give the carrier and the tracking number."))
+            part.carrier, part.tracking_number = (
+                form.carrier.data.strip(),
+                form.tracking_number.data.strip(),
+            )
+            orders.transition(part, PartStatus.SHIPPED, "shipped by the cooperative")
+        elif action == "cash":
+            record_cash_received(part)
+        elif action in ACTIONS:
+            if action == "cancel":
+                orders.cancel_part(part, "cancelled by the cooperative")
+            else:
+                orders.transition(part, ACTIONS[action], f"{action} by the cooperative")
+        else:
+            raise NotFound(_("Unknown action."))
+    except DomainError as error:
+        db.session.rollback()
+        return render_template(
+            "coop/orders.html",
+            parts=dashboard.parts(_coop()),
+            ship_form=ShipForm(),
+            error=str(error),
+        ), error.status_code
+    db.session.commit()
+    flash(_("Order %(number)s updated.", number=part.order.number), "success")
+    return redirect(url_for("coop.order_list"), code=303)

@@ -1,0 +1,156 @@
+"""Accounts: registration, passwords, single-use reset tokens, cooperative applications."""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from shop.extensions import db
+from shop.models import Cooperative, CooperativeKind, Role, User
+from shop.services.errors import Conflict, InvalidInput
+from shop.services.text import slugify
+
+MIN_PASSWORD = 10
+RESET_MAX_AGE = 3600  # seconds: a reset link works for one hour
+RESET_SALT = "password-reset"
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise InvalidInput(_l("Use at least %(n)s characters for your password.", n=MIN_PASSWORD))
+
+
+def by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def register(
+    email: str,
+    password: str,
+    name: str = "",
+    role: Role = Role.CUSTOMER,
+    cooperative: Cooperative | None = None,
+) -> User:
+    email = normalize_email(email)
+    check_password_rules(password)
+    if by_email(email) is not None:
+        raise Conflict(
+            _l("An account with this email already exists. Sign in or reset your password.")
+        )
+    user = User(email=email, name=name.strip(), role=role, cooperative=cooperative)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user if the password matches; None otherwise (the caller says nothing more)."""
+    user = by_email(email)
+    if user is None or not user.active:
+        # Hash anyway so that a wrong email takes as long as a wrong password.
+        User(password_hash="").set_password(password or "x")
+        return None
+    return user if user.check_password(password) else None
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise InvalidInput(_l("Your current password is not correct."))
+    check_password_rules(new)
+    user.set_password(new)  # rotates the session token: other sessions are signed out
+    db.session.flush()
+
+
+def change_email(user: User, password: str, new_email: str) -> None:
+    if not user.check_password(password):
+        raise InvalidInput(_l("Your current password is not correct."))
+    new_email = normalize_email(new_email)
+    if by_email(new_email) is not None:
+        raise Conflict(
+            _l("An account with this email already exists. Sign in or reset your password.")
+        )
+    user.email = new_email
+    db.session.flush()
+
+
+def _fingerprint(user: User) -> str:
+    # The token dies once used: the fingerprint of the password hash changes with the password.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_token(user: User, secret_key: str) -> str:
+    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+    return serializer.dumps({"id": user.id, "fp": _fingerprint(user)})
+
+
+def user_for_reset_token(token: str, secret_key: str, max_age: int = RESET_MAX_AGE) -> User:
+    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise InvalidInput(_l("This reset link has expired. Ask for a new one.")) from error
+    except BadSignature as error:
+        raise InvalidInput(_l("This reset link is not valid or was already used.")) from error
+    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    if user is None or data.get("fp") != _fingerprint(user):
+        raise InvalidInput(_l("This reset link is not valid or was already used."))
+    return user
+
+
+def reset_password(token: str, new_password: str, secret_key: str) -> User:
+    user = user_for_reset_token(token, secret_key)
+    check_password_rules(new_password)
+    user.set_password(new_password)
+    db.session.flush()
+    return user
+
+
+def apply_for_cooperative(
+    user: User,
+    *,
+    name: str,
+    kind: CooperativeKind,
+    province: str,
+    commune: str,
+    address: str,
+    phone: str,
+    story: str,
+) -> Cooperative:
+    """A producer asks to open a shop; it stays hidden until the OCOP office approves it."""
+    if user.role is not Role.CUSTOMER:
+        raise Conflict(_l("This account already belongs to a cooperative or the OCOP office."))
+    slug = _free_slug(slugify(name) or "htx")
+    coop = Cooperative(
+        name=name.strip(),
+        slug=slug,
+        kind=kind,
+        province=province,
+        commune=commune,
+        address=address,
+        phone=phone,
+        email=user.email,
+        story_vi=story,
+        approved=False,
+    )
+    db.session.add(coop)
+    user.role, user.cooperative, user.is_owner = Role.MEMBER, coop, True
+    db.session.flush()
+    return coop
+
+
+def _free_slug(base: str) -> str:
+    taken = set(
+        db.session.scalars(sa.select(Cooperative.slug).where(Cooperative.slug.like(f"{base}%")))
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug

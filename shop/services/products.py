@@ -1,0 +1,218 @@
+"""A cooperative's products: create, edit, stock after a harvest, CSV import and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from shop.extensions import db
+from shop.models import Category, Cooperative, Product
+from shop.services import gs1
+from shop.services.errors import Conflict, InvalidInput, NotFound
+from shop.services.text import slugify
+
+CSV_COLUMNS = (
+    "gtin",
+    "name_vi",
+    "name_en",
+    "group",
+    "unit",
+    "price",
+    "stock",
+    "active",
+    "description_vi",
+    "description_en",
+)
+MAX_PRICE = 99_999_999
+MAX_STOCK = 1_000_000
+
+
+@dataclass
+class ProductData:
+    """Validated fields of a product form or a CSV row."""
+
+    name_vi: str
+    name_en: str
+    category: Category
+    unit: str
+    price: int
+    stock: int
+    gtin: str
+    active: bool = True
+    description_vi: str = ""
+    description_en: str = ""
+
+
+def owned_product(coop: Cooperative, product_id: int) -> Product:
+    """A product of this cooperative, or NotFound: another cooperative's is never reachable."""
+    product = db.session.scalar(
+        sa.select(Product).where(Product.id == product_id, Product.cooperative_id == coop.id)
+    )
+    if product is None:
+        raise NotFound(_l("No such product in your shop."))
+    return product
+
+
+def products_of(coop: Cooperative) -> list[Product]:
+    return list(
+        db.session.scalars(
+            sa.select(Product).where(Product.cooperative_id == coop.id).order_by(Product.name_vi)
+        )
+    )
+
+
+def check(data: ProductData, existing: Product | None = None) -> None:
+    if not data.name_vi.strip():
+        raise InvalidInput(_l("Give the product a Vietnamese name."))
+    if not 0 < data.price <= MAX_PRICE:
+        raise InvalidInput(_l("The price is a whole number of đồng from 1 to 99,999,999."))
+    if not 0 <= data.stock <= MAX_STOCK:
+        raise InvalidInput(_l("The stock is a whole number from 0 to 1,000,000."))
+    if not gs1.is_valid_gtin(data.gtin):
+        raise InvalidInput(
+            _l("This GTIN is not valid: check its digits; the last one is a check digit.")
+        )
+    gtin14 = data.gtin.zfill(14)
+    clash = db.session.scalar(sa.select(Product.id).where(Product.gtin == gtin14))
+    if clash is not None and (existing is None or clash != existing.id):
+        raise Conflict(_l("Another product already uses this GTIN."))
+
+
+def create(coop: Cooperative, data: ProductData) -> Product:
+    check(data)
+    product = Product(cooperative=coop, slug=_free_slug(slugify(data.name_vi) or "san-pham"))
+    _apply(product, data)
+    db.session.add(product)
+    db.session.flush()
+    return product
+
+
+def update(product: Product, data: ProductData) -> None:
+    check(data, existing=product)
+    _apply(product, data)
+    db.session.flush()
+
+
+def _apply(product: Product, data: ProductData) -> None:
+    product.name_vi, product.name_en = data.name_vi.strip(), data.name_en.strip()
+    product.category, product.unit = data.category, data.unit.strip()
+    product.price, product.stock, product.active = data.price, data.stock, data.active
+    product.gtin = data.gtin.zfill(14)
+    product.description_vi, product.description_en = data.description_vi, data.description_en
+
+
+def set_stock(product: Product, stock: int) -> None:
+    """After a harvest: the new quantity on hand, in one step."""
+    if not 0 <= stock <= MAX_STOCK:
+        raise InvalidInput(_l("The stock is a whole number from 0 to 1,000,000."))
+    product.stock = stock
+    db.session.flush()
+
+
+def _free_slug(base: str) -> str:
+    taken = set(db.session.scalars(sa.select(Product.slug).where(Product.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+def export_csv(coop: Cooperative) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for p in products_of(coop):
+        writer.writerow(
+            [
+                p.gtin,
+                p.name_vi,
+                p.name_en,
+                p.category.slug,
+                p.unit,
+                p.price,
+                p.stock,
+                "1" if p.active else "0",
+                p.description_vi,
+                p.description_en,
+            ]
+        )
+    return out.getvalue()
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_csv(coop: Cooperative, text: str, categories: dict[str, Category]) -> ImportReport:
+    """Create or update products by GTIN. All rows or none: any refused row stops the import."""
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = {"gtin", "name_vi", "group", "unit", "price", "stock"} - set(reader.fieldnames or [])
+    if missing:
+        report.errors.append((1, str(_l("Missing columns: %(c)s", c=", ".join(sorted(missing))))))
+        return report
+    rows = []
+    seen: set[str] = set()
+    for line, row in enumerate(reader, start=2):
+        try:
+            data = _row_data(row, categories)
+            if data.gtin.zfill(14) in seen:
+                raise InvalidInput(_l("This GTIN appears twice in the file."))
+            seen.add(data.gtin.zfill(14))
+            existing = db.session.scalar(
+                sa.select(Product).where(Product.gtin == data.gtin.zfill(14))
+            )
+            if existing is not None and existing.cooperative_id != coop.id:
+                raise Conflict(_l("Another product already uses this GTIN."))
+            check(data, existing)
+            rows.append((data, existing))
+        except (InvalidInput, Conflict) as error:
+            report.errors.append((line, str(error)))
+    if report.errors:
+        return report
+    for data, existing in rows:
+        if existing is None:
+            create(coop, data)
+            report.created += 1
+        else:
+            update(existing, data)
+            report.updated += 1
+    return report
+
+
+def _row_data(row: dict, categories: dict[str, Category]) -> ProductData:
+    def integer(name: str) -> int:
+        try:
+            return int(str(row.get(name, "")).replace(".", "").replace(",", "").strip())
+        except ValueError:
+            raise InvalidInput(_l("%(col)s must be a whole number.", col=name)) from None
+
+    category = categories.get((row.get("group") or "").strip())
+    if category is None:
+        raise InvalidInput(_l("Unknown group %(g)s.", g=row.get("group") or "—"))
+    return ProductData(
+        name_vi=(row.get("name_vi") or "").strip(),
+        name_en=(row.get("name_en") or "").strip(),
+        category=category,
+        unit=(row.get("unit") or "").strip() or "cái",
+        price=integer("price"),
+        stock=integer("stock"),
+        gtin=(row.get("gtin") or "").strip(),
+        active=(row.get("active") or "1").strip().lower() not in ("0", "false", "no", "không"),
+        description_vi=row.get("description_vi") or "",
+        description_en=row.get("description_en") or "",
+    )
