@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     from shop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
     from shop.i18n import register_i18n, select_locale
     from shop.security import register_security
+    from shop.templating import register_templating
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -53,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     mail.init_app(app)
     register_i18n(app)
+    register_templating(app)
     register_security(app)
     _configure_login(login_manager)
 

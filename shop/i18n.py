@@ -41,7 +41,8 @@ def money(amount: int, language: str | None = None) -> str:
 
 
 def short_date(value: date | None) -> str:
-    return format_date(value, "short") if value else ""
+    """Day first with a four-digit year in both languages, as Vietnam writes dates: 30/08/2027."""
+    return format_date(value, "dd/MM/yyyy") if value else ""
 
 
 def long_date(value: date | None) -> str:
@@ -53,16 +54,6 @@ def short_datetime(value) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
 
-def image_url(path: str, size: str = "large") -> str:
-    """URL of a product photo: uploads are served from the media folder, demo images are static."""
-    from flask import url_for
-
-    if path.startswith("uploads/"):
-        name = path.removeprefix("uploads/")
-        return url_for("catalog.media", filename=name.replace("-large.", f"-{size}."))
-    return url_for("static", filename=path)
-
-
 def register_i18n(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["short_date"] = short_date
@@ -70,7 +61,6 @@ def register_i18n(app: Flask) -> None:
     app.jinja_env.filters["short_datetime"] = short_datetime
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["url_with_lang"] = url_with_lang
-    app.jinja_env.globals["image_url"] = image_url
     app.context_processor(lambda: {"today": today()})
 
 

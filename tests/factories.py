@@ -173,3 +173,21 @@ def lot(item: Product, code: str = "L2611-A", **fields):
     tracing.add_event(batch, BizStep.PACKING, moments[2], place="Xưởng chè")
     db.session.commit()
     return batch
+
+
+PASSWORD = "mat-khau-rat-dai"
+
+
+def user(role="customer", cooperative=None, email=None):
+    """An account with the test password (sign in with ``sign_in``)."""
+    from shop.models import Role
+    from shop.services import accounts
+
+    account = accounts.register(email or f"user{next(_seq)}@example.vn", PASSWORD, "Người Dùng",
+                                role=Role(role), cooperative=cooperative)
+    db.session.commit()
+    return account
+
+
+def sign_in(client, account, password=PASSWORD, **extra):
+    return client.post("/account/login", data={"email": account.email, "password": password} | extra)

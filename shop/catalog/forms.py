@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from shop.services.catalog import Sort
 
@@ -17,6 +17,7 @@ SORT_LABELS = {
     Sort.STARS: _l("Most stars"),
 }
 MAX_PRICE = 1_000_000_000
+PRICE_RANGE = NumberRange(min=0, max=MAX_PRICE, message=_l("Enter a price from 0 to 1.000.000.000 ₫."))
 
 
 class ProductFilterForm(FlaskForm):
@@ -31,24 +32,38 @@ class ProductFilterForm(FlaskForm):
         _l("OCOP stars"),
         choices=[("", _l("Any"))] + [(str(n), _l("%(n)s stars or more", n=n)) for n in (3, 4, 5)],
         validators=[Optional()],
+        validate_choice=False,
     )
     province = SelectField(_l("Province"), choices=[], validate_choice=False)
     cooperative = SelectField(_l("Producer"), choices=[], validate_choice=False)
-    min_price = IntegerField(
-        _l("Min price (₫)"),
-        validators=[Optional(), NumberRange(min=0, max=MAX_PRICE)],
-    )
-    max_price = IntegerField(
-        _l("Max price (₫)"),
-        validators=[Optional(), NumberRange(min=0, max=MAX_PRICE)],
-    )
+    min_price = IntegerField(_l("Min price (₫)"), validators=[Optional(), PRICE_RANGE])
+    max_price = IntegerField(_l("Max price (₫)"), validators=[Optional(), PRICE_RANGE])
     sort = SelectField(
         _l("Sort by"),
         choices=[(s.value, label) for s, label in SORT_LABELS.items()],
         default=Sort.RELEVANCE.value,
         validators=[Optional()],
+        validate_choice=False,
     )
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10_000)])
+    page = IntegerField(
+        _l("Page"),
+        validators=[Optional(), NumberRange(min=1, max=10_000, message=_l("No such page."))],
+    )
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        # WTForms has no Vietnamese messages: say in our words what a bad number is.
+        for field in (self.min_price, self.max_price, self.page):
+            if field.process_errors:
+                field.process_errors = [_l("Enter a whole number.")]
+
+    def validate_stars(self, field):
+        if field.data and field.data not in {"3", "4", "5"}:
+            raise ValidationError(_l("Choose 3, 4 or 5 stars."))
+
+    def validate_sort(self, field):
+        if field.data and field.data not in {s.value for s in Sort}:
+            raise ValidationError(_l("Choose a sort order from the list."))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -91,10 +91,10 @@ def reset_token(user: User, secret_key: str) -> str:
     return serializer.dumps({"id": user.id, "fp": _fingerprint(user)})
 
 
-def user_for_reset_token(token: str, secret_key: str, max_age: int = RESET_MAX_AGE) -> User:
+def user_for_reset_token(token: str, secret_key: str) -> User:
     serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
     try:
-        data = serializer.loads(token, max_age=max_age)
+        data = serializer.loads(token, max_age=RESET_MAX_AGE)
     except SignatureExpired as error:
         raise InvalidInput(_l("This reset link has expired. Ask for a new one.")) from error
     except BadSignature as error:

@@ -160,7 +160,7 @@ def load_user_cart(user_id: int) -> Items:
     rows = db.session.execute(
         sa.select(CartItem.product_id, CartItem.quantity).where(CartItem.user_id == user_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def save_user_cart(user_id: int, items: Items) -> None:

@@ -1,0 +1,34 @@
+"""Template helpers for pictures: product photos and the illustrations that stand in for them."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, current_app, url_for
+
+from shop.models import Category
+
+
+def image_url(path: str, size: str = "large") -> str:
+    """URL of a product photo: uploads come from the media folder, demo images are static."""
+    if path.startswith("uploads/"):
+        name = path.removeprefix("uploads/")
+        return url_for("catalog.media", filename=name.replace("-large.", f"-{size}."))
+    return url_for("static", filename=path)
+
+
+@cache
+def _illustrations(folder: str) -> frozenset[str]:
+    return frozenset(p.stem for p in Path(folder).glob("*.svg"))
+
+
+def illustration(category: Category) -> str:
+    """The drawing shown without photos: the sub-group's if drawn, else the group's."""
+    drawn = _illustrations(str(Path(current_app.static_folder) / "img" / "groups"))
+    slug = category.slug if category.slug in drawn else category.group.slug
+    return f"{slug}.svg"
+
+
+def register_templating(app: Flask) -> None:
+    app.jinja_env.globals.update(image_url=image_url, illustration=illustration)

@@ -1,0 +1,162 @@
+"""Browser tests: a real Chromium against the shop served on 127.0.0.1.
+
+The server runs the app on its own SQLite file, built once per session through the
+real migrations and the demo data. It never touches the unit tests' database (the
+autouse ``isolated_db`` fixture of tests/conftest.py still runs, and is harmless).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from shop import create_app
+from shop.extensions import db
+from shop.services import demo
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+TIMEOUT_MS = 10_000  # a local page that takes longer than this is a failure
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is an ``e2e`` test (``-m "not e2e"`` skips them)."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's Chromium; missing fails on CI and skips elsewhere."""
+    if shutil.which(CHROMIUM) is None:
+        message = f"Browser tests need Chromium at {CHROMIUM} (apt-get install chromium)."
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def e2e_app(tmp_path_factory):
+    """The app on its own SQLite file, migrated and loaded with the demo catalog."""
+    path = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade()
+        demo.seed_demo()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return app
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Log errors only, not every request (failures stay readable)."""
+
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(e2e_app) -> Iterator[str]:
+    """The app served on a free port of 127.0.0.1 by a background thread."""
+    server = make_server("127.0.0.1", 0, e2e_app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        with e2e_app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, base_url: str):
+    """Open a page in a fresh context (own cookies, language, JS, viewport).
+
+    ``new_page(java_script_enabled=False)``, ``new_page(viewport=...)``: any option of
+    ``browser.new_context``; the locale is ``vi-VN`` unless given.
+    """
+    contexts = []
+
+    def open_page(**options):
+        options.setdefault("locale", "vi-VN")
+        context = browser.new_context(base_url=base_url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A page in a fresh Vietnamese context with JavaScript on."""
+    return new_page()
+
+
+def wait_for_all_images(page) -> None:
+    """Scroll every image into view (lazy ones load then); fail if one stays broken."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    for image in page.locator("img").all():
+        image.scroll_into_view_if_needed()
+    broken = "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
+    try:
+        page.wait_for_function(f"() => ({broken})().length === 0", timeout=5_000)
+    except PlaywrightTimeoutError:
+        sources = page.evaluate(f"() => ({broken})().map(i => i.currentSrc || i.src)")
+        pytest.fail(f"Images not shown on {page.url}: {sources}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def screenshot():
+    """Save a full-page screenshot into test-artifacts/ (git-ignored) for a human to look at.
+
+    Every image of the page is loaded first, and a broken one fails the test.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def shoot(page, name: str) -> Path:
+        wait_for_all_images(page)
+        page.evaluate("() => window.scrollTo(0, 0)")
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shoot

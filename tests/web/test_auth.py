@@ -1,0 +1,160 @@
+"""Accounts: registration, signing in, resets, rate limits, CSRF, no account enumeration."""
+
+import re
+
+import pytest
+
+from shop import create_app
+from shop.extensions import db
+from shop.services import accounts
+from tests import factories
+from tests.factories import PASSWORD, sign_in
+
+
+def test_register_signs_in_and_refuses_short_passwords_and_duplicates(client):
+    short = client.post("/account/register", data={"name": "An", "email": "an@example.vn",
+                                                   "password": "ngan", "confirm": "ngan"})
+    assert short.status_code == 400 and "10" in short.get_data(as_text=True)
+    ok = client.post("/account/register", data={"name": "An", "email": "An@Example.vn",
+                                                "password": PASSWORD, "confirm": PASSWORD})
+    assert ok.status_code == 302
+    assert client.get("/account/").status_code == 200
+    other = client.application.test_client()
+    dup = other.post("/account/register", data={"name": "B", "email": "an@example.vn",
+                                                "password": PASSWORD, "confirm": PASSWORD})
+    assert dup.status_code == 400 and "Đã có tài khoản" in dup.get_data(as_text=True)
+
+
+def test_password_is_hashed_with_scrypt(app):
+    account = factories.user()
+    assert account.password_hash.startswith("scrypt:")
+    assert PASSWORD not in account.password_hash
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client):
+    account = factories.user()
+    wrong = sign_in(client, account, password="sai-mat-khau-roi")
+    unknown = client.post("/account/login", data={"email": "nobody@example.vn", "password": "sai-mat-khau-roi"})
+    assert wrong.status_code == unknown.status_code == 400
+    strip = lambda r: re.sub(r'value="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
+    assert strip(wrong) == strip(unknown)
+
+
+def test_remember_me_sets_a_lasting_cookie(client):
+    account = factories.user()
+    response = sign_in(client, account, remember="y")
+    assert "remember_token=" in " ".join(response.headers.getlist("Set-Cookie"))
+
+
+def test_sign_out_is_a_post(client):
+    sign_in(client, factories.user())
+    assert client.get("/account/logout").status_code == 405
+    client.post("/account/logout")
+    assert client.get("/account/").status_code == 302
+
+
+def test_next_only_goes_to_local_paths(client):
+    account = factories.user()
+    for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
+        response = client.post(f"/account/login?next={evil}", data={"email": account.email, "password": PASSWORD})
+        assert response.headers["Location"] in ("/", "http://localhost/"), evil
+        client.post("/account/logout")
+    good = client.post("/account/login?next=/account/orders", data={"email": account.email, "password": PASSWORD})
+    assert good.headers["Location"] == "/account/orders"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_and_back(client):
+    response = client.get("/account/orders")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/account/login?next=/account/orders")
+
+
+def test_reset_flow_is_single_use(client, outbox, app):
+    account = factories.user()
+    assert client.post("/account/reset", data={"email": account.email}).status_code == 302
+    [mail] = outbox
+    link = re.search(r"http://localhost(/account/reset/\S+)", mail.body).group(1)
+    assert client.get(link).status_code == 200
+    new = "mat-khau-moi-that-dai"
+    assert client.post(link, data={"password": new, "confirm": new}).status_code == 302
+    client.post("/account/logout")
+    again = client.post(link, data={"password": "lan-nua-thi-sao", "confirm": "lan-nua-thi-sao"})
+    assert again.status_code == 400 and "đã được dùng" in again.get_data(as_text=True)
+    assert sign_in(client, account, password=new).status_code == 302
+
+
+def test_reset_links_expire_after_an_hour(client, outbox, monkeypatch):
+    account = factories.user()
+    client.post("/account/reset", data={"email": account.email})
+    link = re.search(r"http://localhost(/account/reset/\S+)", outbox[0].body).group(1)
+    monkeypatch.setattr(accounts, "RESET_MAX_AGE", -1)
+    response = client.get(link)
+    assert response.status_code == 400 and "hết hạn" in response.get_data(as_text=True)
+
+
+def test_reset_request_does_not_reveal_accounts(client, outbox):
+    account = factories.user()
+    known = client.post("/account/reset", data={"email": account.email}, follow_redirects=True)
+    unknown = client.post("/account/reset", data={"email": "ai-do@example.vn"}, follow_redirects=True)
+    assert known.status_code == unknown.status_code == 200
+    assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
+    assert len(outbox) == 1
+
+
+def test_password_change_signs_out_other_sessions(app, client):
+    account = factories.user()
+    other = app.test_client()
+    sign_in(client, account)
+    sign_in(other, account)
+    new = "mat-khau-moi-that-dai"
+    response = client.post("/account/", data={"pw-current": PASSWORD, "pw-password": new, "pw-confirm": new})
+    assert response.status_code == 302
+    assert client.get("/account/").status_code == 200  # this session goes on
+    assert other.get("/account/").status_code == 302  # the other one was signed out
+
+
+def test_change_email_needs_the_password(client):
+    account = factories.user()
+    sign_in(client, account)
+    wrong = client.post("/account/", data={"em-current": "khong-dung-dau", "em-email": "moi@example.vn"})
+    assert wrong.status_code == 400
+    ok = client.post("/account/", data={"em-current": PASSWORD, "em-email": "moi@example.vn"})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert account.email == "moi@example.vn"
+
+
+def test_guest_cart_joins_the_account_cart_on_sign_in(client, catalog):
+    account = factories.user()
+    client.post("/cart/add", data={"product_id": catalog.tea.id, "quantity": "2"})
+    sign_in(client, account)
+    page = client.get("/cart").get_data(as_text=True)
+    assert "Chè xanh Mỹ Tân" in page and 'value="2"' in page
+
+
+@pytest.fixture
+def strict_app(database_url):
+    """The app as in production: CSRF checked and rate limits on."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True,
+                                 "RATELIMIT_ENABLED": True})
+    return app
+
+
+def test_forms_without_a_csrf_token_are_refused(strict_app, catalog):
+    client = strict_app.test_client()
+    response = client.post("/cart/add", data={"product_id": catalog.tea.id, "quantity": "1"})
+    assert response.status_code == 400
+    page = client.get("/products/che-my-tan").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    ok = client.post("/cart/add", data={"product_id": catalog.tea.id, "quantity": "1", "csrf_token": token})
+    assert ok.status_code == 302
+
+
+def test_sign_in_is_rate_limited(strict_app):
+    client = strict_app.test_client()
+    page = client.get("/account/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    attempt = {"email": "x@example.vn", "password": "sai-mat-khau-roi", "csrf_token": token}
+    statuses = [client.post("/account/login", data=attempt).status_code for _ in range(12)]
+    assert statuses == [400] * 10 + [429, 429]
+    assert "Quá nhiều yêu cầu" in client.post("/account/login", data=attempt).get_data(as_text=True)
