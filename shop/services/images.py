@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,14 +32,18 @@ def _open(data: bytes) -> Image.Image:
     if len(data) > MAX_BYTES:
         raise InvalidInput(_l("The photo is larger than 5 MB."))
     try:
-        probe = Image.open(io.BytesIO(data))
-        if probe.format not in ALLOWED:
-            raise InvalidInput(_l("Send a JPEG, PNG or WebP photo."))
-        if probe.width * probe.height > MAX_PIXELS:
-            raise InvalidInput(_l("The photo has too many pixels."))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            if probe.format not in ALLOWED:
+                raise InvalidInput(_l("Send a JPEG, PNG or WebP photo."))
+            if probe.width * probe.height > MAX_PIXELS:
+                raise InvalidInput(_l("The photo has too many pixels."))
         probe.verify()  # checks the file's structure without decoding it all
         image = Image.open(io.BytesIO(data))
         image.load()
+    except Image.DecompressionBombWarning as error:
+        raise InvalidInput(_l("The photo has too many pixels.")) from error
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise InvalidInput(_l("This file is not a photo we can read.")) from error
     return ImageOps.exif_transpose(image).convert("RGB")
