@@ -38,3 +38,11 @@ def send_password_reset(user, reset_url: str) -> None:
             _("Choose a new password"),
             render_template("email/password_reset.txt", user=user, reset_url=reset_url),
         )
+
+
+def send_invitation(email: str, coop, join_url: str) -> None:
+    _send(
+        email,
+        _("Join %(name)s on the OCOP Shop", name=coop.name),
+        render_template("email/invitation.txt", coop=coop, join_url=join_url),
+    )

@@ -204,3 +204,21 @@ def apply():
             return redirect(url_for("coop.overview"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/apply.html", form=form), status
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@login_required
+def join(token: str):
+    """Accept an invitation to a cooperative's staff (sign in or register first, then accept)."""
+    if request.method == "POST":
+        try:
+            coop = accounts.accept_invitation(current_user, token, current_app.config["SECRET_KEY"])
+        except DomainError as error:
+            db.session.rollback()
+            return render_template(
+                "auth/join.html", token=token, error=str(error)
+            ), error.status_code
+        db.session.commit()
+        flash(_("You now work for %(name)s.", name=coop.name), "success")
+        return redirect(url_for("coop.overview"), code=303)
+    return render_template("auth/join.html", token=token)

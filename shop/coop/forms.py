@@ -8,12 +8,13 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    EmailField,
     IntegerField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from shop.models import BizStep
 
@@ -104,4 +105,10 @@ class ShipForm(FlaskForm):
     carrier = StringField(_l("Carrier"), validators=[DataRequired(), Length(max=80)])
     tracking_number = StringField(
         _l("Tracking number"), validators=[DataRequired(), Length(max=80)]
+    )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )

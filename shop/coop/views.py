@@ -15,6 +15,7 @@ from shop.coop import bp
 from shop.coop.forms import (
     CsvForm,
     EventForm,
+    InviteForm,
     LabelsForm,
     LotForm,
     ProductForm,
@@ -22,9 +23,10 @@ from shop.coop.forms import (
     StockForm,
 )
 from shop.extensions import db
+from shop.mail import send_invitation
 from shop.models import BizStep, Cooperative, Lot, PartStatus, Product, Role
 from shop.security import roles_required
-from shop.services import catalog, dashboard, images, labels, orders, products, tracing
+from shop.services import accounts, catalog, dashboard, images, labels, orders, products, tracing
 from shop.services.errors import DomainError, InvalidInput, NotFound
 from shop.services.payments.cod import record_cash_received
 
@@ -331,3 +333,28 @@ def order_action(part_id: int, action: str):
     db.session.commit()
     flash(_("Order %(number)s updated.", number=part.order.number), "success")
     return redirect(url_for("coop.order_list"), code=303)
+
+
+# --- Team -----------------------------------------------------------------------------------
+
+
+@bp.route("/team", methods=["GET", "POST"])
+def team():
+    """The cooperative's members; its owner invites staff by email."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            token = accounts.invitation_token(
+                current_user, form.email.data, current_app.config["SECRET_KEY"]
+            )
+        except DomainError as error:
+            return render_template(
+                "coop/team.html", form=form, error=str(error), members=accounts.members_of(_coop())
+            ), error.status_code
+        send_invitation(form.email.data, _coop(), url_for("auth.join", token=token, _external=True))
+        flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
+        return redirect(url_for("coop.team"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "coop/team.html", form=form, members=accounts.members_of(_coop())
+    ), status

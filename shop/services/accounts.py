@@ -154,3 +154,44 @@ def _free_slug(base: str) -> str:
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+INVITE_SALT = "staff-invitation"
+INVITE_MAX_AGE = 7 * 24 * 3600
+
+
+def members_of(coop: Cooperative) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.cooperative_id == coop.id)
+            .order_by(User.is_owner.desc(), User.email)
+        )
+    )
+
+
+def invitation_token(owner: User, email: str, secret_key: str) -> str:
+    """A signed invitation for ``email`` to join the owner's cooperative as staff."""
+    if not owner.is_owner or owner.cooperative_id is None:
+        raise Conflict(_l("Only the cooperative's owner can invite staff."))
+    serializer = URLSafeTimedSerializer(secret_key, salt=INVITE_SALT)
+    return serializer.dumps({"coop": owner.cooperative_id, "email": normalize_email(email)})
+
+
+def accept_invitation(user: User, token: str, secret_key: str) -> Cooperative:
+    """The invited person, signed in with the invited email, joins the cooperative as staff."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=INVITE_SALT)
+    try:
+        data = serializer.loads(token, max_age=INVITE_MAX_AGE)
+    except BadSignature as error:  # includes expiry
+        raise InvalidInput(_l("This invitation is not valid or has expired.")) from error
+    if data.get("email") != user.email:
+        raise InvalidInput(_l("This invitation was sent to another email address."))
+    if user.role is not Role.CUSTOMER:
+        raise Conflict(_l("This account already belongs to a cooperative or the OCOP office."))
+    coop = db.session.get(Cooperative, data.get("coop"))
+    if coop is None:
+        raise InvalidInput(_l("This invitation is not valid or has expired."))
+    user.role, user.cooperative, user.is_owner = Role.MEMBER, coop, False
+    db.session.flush()
+    return coop

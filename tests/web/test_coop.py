@@ -177,3 +177,30 @@ def test_fulfilling_a_cash_on_delivery_part(client, member, catalog, app):
     assert theirs.status is PartStatus.CONFIRMED
     assert client.post(f"/coop/orders/{theirs.id}/prepare").status_code == 404
     assert "Viettel Post" in buyer.get(f"/orders/{order.access_token}").get_data(as_text=True)
+
+
+def test_owner_invites_staff_who_then_sees_the_dashboard(app, client, catalog, outbox):
+    owner = factories.user("member", cooperative=catalog.viba)
+    owner.is_owner = True
+    db.session.commit()
+    sign_in(client, owner)
+    assert client.post("/coop/team", data={"email": "nhanvien@example.vn"}).status_code == 303
+    link = re.search(r"http://localhost(/account/join/\S+)", outbox[-1].body).group(1)
+    staff_client = app.test_client()
+    stranger = factories.user(email="khac@example.vn")
+    sign_in(staff_client, stranger)
+    wrong = staff_client.post(link)
+    assert wrong.status_code == 400 and "email khác" in wrong.get_data(as_text=True)
+    invited = factories.user(email="nhanvien@example.vn")
+    staff_client.post("/account/logout")
+    sign_in(staff_client, invited)
+    assert staff_client.post(link).status_code == 303
+    assert staff_client.get("/coop/products").status_code == 200
+    staff_page = staff_client.get("/coop/team").get_data(as_text=True)
+    assert "nhanvien@example.vn" in staff_page and "Mời nhân viên" not in staff_page
+
+
+def test_staff_cannot_invite(client, catalog):
+    staff = factories.user("member", cooperative=catalog.viba)
+    sign_in(client, staff)
+    assert client.post("/coop/team", data={"email": "x@example.vn"}).status_code == 409
