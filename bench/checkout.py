@@ -112,7 +112,8 @@ def sold(engine) -> dict[int, int]:
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text(
-                "SELECT l.product_id, sum(l.quantity) FROM order_line l JOIN order_part p ON p.id = l.part_id"
+                "SELECT l.product_id, sum(l.quantity) FROM order_line l"
+                " JOIN order_part p ON p.id = l.part_id"
                 " WHERE p.status <> 'cancelled' GROUP BY l.product_id"
             )
         ).all()
