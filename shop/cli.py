@@ -41,8 +41,10 @@ def seed_demo_command(synthetic: int) -> None:
     click.echo("Demo accounts (email / password / role):")
     for email, password, role in accounts[:3]:
         click.echo(f"  {email} / {password} / {role}")
-    click.echo(f"  ... and one member account per cooperative: <cooperative-slug>@ocop.example.vn"
-               f" / {accounts[0][1]}")
+    click.echo(
+        f"  ... and one member account per cooperative: <cooperative-slug>@ocop.example.vn"
+        f" / {accounts[0][1]}"
+    )
     if synthetic:
         added = demo.seed_synthetic(synthetic)
         db.session.commit()

@@ -1,12 +1,41 @@
-"""Views of the OCOP office. Every route requires the admin role."""
+"""Views of the OCOP office. Every route requires the admin role.
+
+Thin views: they parse a form, call a service (services.admin, ratings, reviews,
+payments), commit once and redirect. A refused action re-renders its page with the
+reason and the domain error's status (400, 404, 409); bad forms answer 400.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_mailman import EmailMessage
 
 from shop.admin import bp
-from shop.models import Role
-from shop.security import roles_required
+from shop.admin.forms import (
+    ROLE_LABELS,
+    OrderListForm,
+    PageForm,
+    ProductSearchForm,
+    RatingForm,
+    RefundForm,
+    RejectForm,
+    RevokeForm,
+    RoleForm,
+    TransferForm,
+    UserSearchForm,
+)
+from shop.extensions import db
+from shop.i18n import short_date
+from shop.models import Cooperative, OcopLevel, Order, Product, Role, User
+from shop.security import is_safe_next, roles_required
+from shop.services import admin, ratings, reviews
+from shop.services.errors import DomainError, InvalidInput
+from shop.services.payments import provider_for
+
+PER_PAGE = 50
 
 
 @bp.before_request
@@ -16,6 +45,310 @@ def require_admin():
     return None
 
 
+def _status() -> int:
+    """400 for a refused form, 200 for a page shown for the first time."""
+    return 400 if request.method == "POST" else 200
+
+
+def _first_error(form) -> str:
+    """The first field error of ``form`` as "Label: message"."""
+    name, messages = next(iter(form.errors.items()))
+    return f"{form[name].label.text}: {messages[0]}" if name in form else str(messages[0])
+
+
 @bp.get("/")
 def overview():
-    return render_template("admin/overview.html")
+    """What waits for the office: applications, expiring ratings, orders to look at."""
+    return render_template("admin/overview.html", counts=admin.counts())
+
+
+# --- Cooperatives --------------------------------------------------------------------------
+
+
+@bp.get("/cooperatives")
+def cooperative_list():
+    """Every cooperative, applications waiting for approval first."""
+    return render_template("admin/cooperatives.html", cooperatives=admin.cooperatives())
+
+
+@bp.post("/cooperatives/<int:cooperative_id>/approve")
+def cooperative_approve(cooperative_id: int):
+    """Approve an application: the cooperative's products appear in the catalog."""
+    coop = admin.cooperative(cooperative_id)
+    admin.approve(coop)
+    db.session.commit()
+    flash(
+        _("%(name)s is approved; its products are now in the catalog.", name=coop.name), "success"
+    )
+    return redirect(url_for("admin.cooperative_list"), code=303)
+
+
+@bp.post("/cooperatives/<int:cooperative_id>/reject")
+def cooperative_reject(cooperative_id: int):
+    """Refuse an application with a reason, which is emailed to the applicant."""
+    coop = admin.cooperative(cooperative_id)
+    form = RejectForm()
+    if not form.validate():
+        raise InvalidInput(_first_error(form))
+    name, email, reason = coop.name, coop.email, form.reason.data.strip()
+    deleted = admin.reject(coop, reason)
+    db.session.commit()
+    _send_rejection(email, name, reason)
+    if deleted:
+        flash(_("The application of %(name)s was rejected and removed.", name=name), "success")
+    else:
+        flash(
+            _("%(name)s stays unapproved: it already has products, so it was kept.", name=name),
+            "success",
+        )
+    return redirect(url_for("admin.cooperative_list"), code=303)
+
+
+def _send_rejection(email: str, name: str, reason: str) -> None:
+    """Tell the applicant why (in Vietnamese, the applicants' language)."""
+    if not email:
+        return
+    with force_locale("vi"):
+        subject = _("Your application to sell on the OCOP Shop")
+        body = _(
+            "The OCOP office could not approve %(name)s.\n\nReason: %(reason)s\n",
+            name=name,
+            reason=reason,
+        )
+    EmailMessage(subject, body, current_app.config["MAIL_DEFAULT_SENDER"], [email]).send()
+
+
+# --- Ratings -------------------------------------------------------------------------------
+
+
+@bp.get("/ratings")
+def rating_search():
+    """Find a product to rate by GTIN or name; ratings expiring within 60 days."""
+    form = ProductSearchForm(request.args)
+    found: list[Product] | None = None
+    if form.q.data and form.validate():
+        found = admin.find_products(form.q.data)
+    status = 400 if form.errors else 200
+    return render_template(
+        "admin/ratings.html",
+        form=form,
+        found=found,
+        expiring=admin.expiring_ratings(),
+        days=admin.EXPIRY_WARNING_DAYS,
+    ), status
+
+
+def _render_product_ratings(product: Product, form: RatingForm, error: str = "", status=200):
+    return render_template(
+        "admin/product_ratings.html",
+        product=product,
+        form=form,
+        error=error,
+    ), status
+
+
+@bp.route("/products/<int:product_id>/ratings", methods=["GET", "POST"])
+def product_ratings(product_id: int):
+    """A product's rating history, and the form to record a council's decision."""
+    product = admin.product(product_id)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return _render_product_ratings(product, form, status=_status())
+    try:
+        rating = ratings.record_rating(
+            product,
+            score=form.score.data,
+            level=OcopLevel(form.level.data),
+            council=form.council.data,
+            certificate_number=form.certificate_number.data,
+            decision_date=form.decision_date.data,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return _render_product_ratings(product, form, str(error), error.status_code)
+    db.session.commit()
+    flash(
+        _(
+            "Rating recorded: %(n)s stars, valid until %(date)s.",
+            n=rating.stars,
+            date=short_date(rating.valid_until),
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.product_ratings", product_id=product.id), code=303)
+
+
+@bp.post("/ratings/<int:rating_id>/revoke")
+def rating_revoke(rating_id: int):
+    """Withdraw a rating, with a reason; the product's stars follow its current rating."""
+    rating = admin.rating(rating_id)
+    form = RevokeForm()
+    product = admin.product(rating.product_id)
+    if rating.revoked_at is not None:
+        return _render_product_ratings(
+            product, RatingForm(formdata=None), _("This rating is already revoked."), 409
+        )
+    if not form.validate():
+        return _render_product_ratings(product, RatingForm(formdata=None), _first_error(form), 400)
+    ratings.revoke_rating(rating, form.reason.data)
+    db.session.commit()
+    flash(_("Rating %(number)s revoked.", number=rating.certificate_number), "success")
+    return redirect(url_for("admin.product_ratings", product_id=product.id), code=303)
+
+
+# --- Users ---------------------------------------------------------------------------------
+
+
+@bp.get("/users")
+def user_list():
+    """Accounts with their role and cooperative, newest first."""
+    form = UserSearchForm(request.args)
+    if not form.validate():
+        raise InvalidInput(_first_error(form))
+    page = db.paginate(
+        admin.users(form.q.data or ""),
+        page=form.page.data or 1,
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template("admin/users.html", form=form, page=page)
+
+
+def _role_form(user: User) -> RoleForm:
+    form = RoleForm()
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.cooperative.data = user.cooperative_id or 0
+    form.cooperative.choices = [(0, _("None"))] + [(c.id, c.name) for c in admin.all_cooperatives()]
+    return form
+
+
+@bp.get("/users/<int:user_id>")
+def user_detail(user_id: int):
+    """One account and the form to change its role."""
+    user = admin.user(user_id)
+    return render_template("admin/user.html", user=user, form=_role_form(user))
+
+
+@bp.post("/users/<int:user_id>/role")
+def user_role(user_id: int):
+    """Change a role; making someone a member needs the cooperative they belong to."""
+    user = admin.user(user_id)
+    form = _role_form(user)
+    if not form.validate():
+        return render_template("admin/user.html", user=user, form=form), 400
+    coop = db.session.get(Cooperative, form.cooperative.data) if form.cooperative.data else None
+    try:
+        admin.change_role(user, Role(form.role.data), coop, acting=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template(
+            "admin/user.html", user=user, form=form, error=str(error)
+        ), error.status_code
+    db.session.commit()
+    flash(
+        _("%(email)s is now: %(role)s.", email=user.email, role=ROLE_LABELS[user.role]), "success"
+    )
+    return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
+
+
+# --- Orders --------------------------------------------------------------------------------
+
+
+@bp.get("/orders")
+def order_list():
+    """All orders, newest first, optionally those needing attention or unpaid transfers."""
+    form = OrderListForm(request.args)
+    if not form.validate():
+        raise InvalidInput(_first_error(form))
+    show = admin.OrderFilter(form.show.data or admin.OrderFilter.ALL)
+    page = db.paginate(
+        admin.order_query(show), page=form.page.data or 1, per_page=PER_PAGE, error_out=False
+    )
+    return render_template("admin/orders.html", form=form, page=page, show=show.value)
+
+
+def _render_order(order: Order, error: str = "", status: int = 200, **forms):
+    forms.setdefault("transfer_form", TransferForm(formdata=None, amount=order.total))
+    forms.setdefault("refund_form", RefundForm(formdata=None))
+    return render_template(
+        "admin/order.html",
+        order=order,
+        refunds=admin.refunds(order),
+        refundable=admin.refundable(order),
+        can_receive_transfer=admin.can_receive_transfer(order),
+        error=error,
+        **forms,
+    ), status
+
+
+@bp.get("/orders/<int:order_id>")
+def order_detail(order_id: int):
+    """An order: buyer, parts and their history, payments, refunds and the office's actions."""
+    return _render_order(admin.order(order_id))
+
+
+@bp.post("/orders/<int:order_id>/transfer")
+def order_transfer(order_id: int):
+    """Mark a VietQR transfer received, for the amount on the bank statement."""
+    order = admin.order(order_id)
+    form = TransferForm()
+    if not form.validate():
+        return _render_order(order, _first_error(form), 400, transfer_form=form)
+    try:
+        admin.receive_transfer(order, form.amount.data)
+    except DomainError as error:
+        db.session.rollback()
+        return _render_order(order, str(error), error.status_code, transfer_form=form)
+    db.session.commit()
+    flash(_("Transfer recorded for order %(number)s.", number=order.number), "success")
+    return redirect(url_for("admin.order_detail", order_id=order.id), code=303)
+
+
+@bp.post("/orders/<int:order_id>/refund")
+def order_refund(order_id: int):
+    """Refund part or all of what was paid: Stripe for cards, a manual record otherwise."""
+    order = admin.order(order_id)
+    form = RefundForm()
+    if not form.validate():
+        return _render_order(order, _first_error(form), 400, refund_form=form)
+    try:
+        provider = provider_for(order.payment_method, current_app.config)
+        full = admin.refund(order, form.amount.data, form.reason.data, provider)
+    except DomainError as error:
+        db.session.rollback()
+        return _render_order(admin.order(order_id), str(error), error.status_code, refund_form=form)
+    db.session.commit()
+    flash(
+        _("Order %(number)s refunded in full.", number=order.number)
+        if full
+        else _("Partial refund recorded for order %(number)s.", number=order.number),
+        "success",
+    )
+    return redirect(url_for("admin.order_detail", order_id=order.id), code=303)
+
+
+# --- Reviews -------------------------------------------------------------------------------
+
+
+@bp.get("/reviews")
+def review_list():
+    """Reviews, newest first, each with a button to hide or show it again."""
+    form = PageForm(request.args)
+    if not form.validate():
+        raise InvalidInput(_first_error(form))
+    page = db.paginate(
+        reviews.latest(), page=form.page.data or 1, per_page=PER_PAGE, error_out=False
+    )
+    return render_template("admin/reviews.html", page=page)
+
+
+@bp.post("/reviews/<int:review_id>/<any(hide, show):action>")
+def review_visibility(review_id: int, action: str):
+    """Hide an abusive review (gone from the page and the average) or show it again."""
+    review = reviews.get(review_id)
+    reviews.set_hidden(review, action == "hide")
+    db.session.commit()
+    flash(_("Review hidden.") if review.hidden else _("Review shown again."), "success")
+    target = request.form.get("next", "")
+    return redirect(target if is_safe_next(target) else url_for("admin.review_list"), code=303)

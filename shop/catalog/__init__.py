@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("catalog", __name__)
 
-from shop.catalog import views  # noqa: E402,F401
+from shop.catalog import reviews, views  # noqa: E402,F401

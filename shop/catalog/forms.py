@@ -17,7 +17,9 @@ SORT_LABELS = {
     Sort.STARS: _l("Most stars"),
 }
 MAX_PRICE = 1_000_000_000
-PRICE_RANGE = NumberRange(min=0, max=MAX_PRICE, message=_l("Enter a price from 0 to 1.000.000.000 ₫."))
+PRICE_RANGE = NumberRange(
+    min=0, max=MAX_PRICE, message=_l("Enter a price from 0 to 1.000.000.000 ₫.")
+)
 
 
 class ProductFilterForm(FlaskForm):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from shop.catalog import bp
 from shop.catalog.forms import ProductFilterForm
+from shop.catalog.reviews import review_context
 from shop.extensions import db
 from shop.i18n import current_language
 from shop.services import catalog
@@ -97,7 +98,7 @@ def _read_filters(form: ProductFilterForm, groups) -> tuple[ProductFilters, list
 def product_detail(slug: str):
     """One product: price, OCOP stars and certificate, certifications, producer."""
     product = catalog.product_page(slug)
-    return render_template("catalog/product.html", product=product)
+    return render_template("catalog/product.html", product=product, **review_context(product))
 
 
 @bp.get("/cooperatives/<slug>")

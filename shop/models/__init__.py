@@ -14,6 +14,7 @@ from shop.models.orders import (
 )
 from shop.models.payments import Payment, Provider, ProviderEvent, Refund
 from shop.models.rating import OcopLevel, OcopRating
+from shop.models.review import Review
 from shop.models.trace import BizStep, Lot, Scan, TraceEvent, Unit
 from shop.models.user import Role, User
 
@@ -41,6 +42,7 @@ __all__ = [
     "Provider",
     "ProviderEvent",
     "Refund",
+    "Review",
     "Role",
     "Scan",
     "TraceEvent",

@@ -47,13 +47,28 @@ class Product(db.Model):
     __table_args__ = (
         sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
         sa.CheckConstraint("price > 0", name="price_positive"),
-        sa.Index("ix_product_active_created", "active", "created_at"),
-        sa.Index("ix_product_active_price", "active", "price"),
-        sa.Index("ix_product_active_stars", "active", "ocop_stars"),
+        # No index starts with `active`: nearly every product is active, so it narrows
+        # nothing, and SQLite, which has no statistics, takes `active = 1` on an index
+        # prefix for a few rows, reads every product through it and sorts them all,
+        # instead of walking the index of the sort column and stopping after a page.
+        sa.Index("ix_product_created", "created_at"),
+        sa.Index("ix_product_price", "price"),
+        # Stars then date: the top-rated order. The other columns let the star filter
+        # count its products from the index alone.
+        sa.Index(
+            "ix_product_stars",
+            "ocop_stars",
+            "created_at",
+            "ocop_valid_until",
+            "cooperative_id",
+            "active",
+        ),
+        # Serves the cooperative's products, and counts the visible ones from the index.
+        sa.Index("ix_product_cooperative_active", "cooperative_id", "active"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cooperative_id: Mapped[int] = mapped_column(sa.ForeignKey("cooperative.id"), index=True)
+    cooperative_id: Mapped[int] = mapped_column(sa.ForeignKey("cooperative.id"))
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"), index=True)
     slug: Mapped[str] = mapped_column(sa.String(160), unique=True)
     name_vi: Mapped[str] = mapped_column(sa.String(200))

@@ -71,3 +71,5 @@ class Refund(db.Model):
     manual: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship()

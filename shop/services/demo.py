@@ -219,11 +219,8 @@ def seed_synthetic(total: int, seed: int = 20261128) -> int:
             _synthetic_row(i, rng, categories, coop_ids)
             for i in range(start, min(total, start + BATCH))
         ]
-        product_ids = db.session.execute(
-            sa.insert(Product).returning(Product.id, Product.ocop_stars, Product.ocop_valid_until),
-            rows,
-        ).all()
-        _synthetic_ratings(product_ids)
+        db.session.execute(sa.insert(Product), rows)
+        _synthetic_ratings(_inserted([row["slug"] for row in rows]))
         added += len(rows)
     db.session.flush()
     return added
@@ -288,6 +285,21 @@ def _synthetic_row(i: int, rng: random.Random, categories, coop_ids: list[int]) 
     }
 
 
+def _inserted(slugs: list[str]) -> list[sa.Row]:
+    """(id, stars, valid until) of the products just inserted, in insertion order.
+
+    Read back, not taken from INSERT ... RETURNING: SQLAlchemy sends a bulk insert with
+    RETURNING in small statements and splices their results together, which took half of
+    the time to seed 100,000 products.
+    """
+    query = (
+        sa.select(Product.id, Product.ocop_stars, Product.ocop_valid_until)
+        .where(Product.slug.in_(slugs))
+        .order_by(Product.id)
+    )
+    return list(db.session.execute(query))
+
+
 def _synthetic_ratings(rows) -> None:
     """One rating row per rated synthetic product, matching the copy on the product."""
     score_for = {3: 60, 4: 78, 5: 92}
@@ -319,15 +331,20 @@ def seed_accounts() -> list[tuple[str, str, str]]:
     from shop.models import Role, User
     from shop.services import accounts
 
-    wanted = [("admin@ocop.example.vn", Role.ADMIN, None, "Văn phòng OCOP"),
-              ("khach@ocop.example.vn", Role.CUSTOMER, None, "Khách hàng mẫu")]
+    wanted = [
+        ("admin@ocop.example.vn", Role.ADMIN, None, "Văn phòng OCOP"),
+        ("khach@ocop.example.vn", Role.CUSTOMER, None, "Khách hàng mẫu"),
+    ]
     for data in demo_data.COOPERATIVES:
         wanted.append((f"{data['slug']}@ocop.example.vn", Role.MEMBER, data["slug"], data["name"]))
     made = []
     for email, role, coop_slug, name in wanted:
         if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
-            coop = db.session.scalar(sa.select(Cooperative).where(Cooperative.slug == coop_slug)) \
-                if coop_slug else None
+            coop = (
+                db.session.scalar(sa.select(Cooperative).where(Cooperative.slug == coop_slug))
+                if coop_slug
+                else None
+            )
             user = accounts.register(email, DEMO_PASSWORD, name, role=role, cooperative=coop)
             user.is_owner = role is Role.MEMBER
         made.append((email, DEMO_PASSWORD, role.value))

@@ -11,6 +11,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,16 +59,41 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def e2e_app(tmp_path_factory):
-    """The app on its own SQLite file, migrated and loaded with the demo catalog."""
+    """The app on its own SQLite file, migrated and loaded with the demo catalog and accounts.
+
+    Uploaded photos go to a temporary folder, never to instance/.
+    """
     path = tmp_path_factory.mktemp("e2e") / "e2e.db"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    uploads = tmp_path_factory.mktemp("e2e-uploads")
+    app = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "UPLOAD_DIR": str(uploads)}
+    )
     with app.app_context():
         upgrade()
         demo.seed_demo()
+        demo.seed_accounts()
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return app
+
+
+@pytest.fixture
+def e2e_db(e2e_app):
+    """``with e2e_db() as session:`` reads or changes the served app's database.
+
+    Each block is its own app context and session: what the browser changed since is seen.
+    """
+
+    @contextmanager
+    def session():
+        with e2e_app.app_context():
+            try:
+                yield db.session
+            finally:
+                db.session.remove()
+
+    return session
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -160,3 +186,24 @@ def screenshot():
         return path
 
     return shoot
+
+
+DEMO_PASSWORD = demo.DEMO_PASSWORD
+
+
+@pytest.fixture
+def sign_in():
+    """``sign_in(page, email)``: sign in through the "Đăng nhập" page as a person would."""
+    from playwright.sync_api import expect
+
+    def sign(page, email: str, password: str = DEMO_PASSWORD) -> None:
+        page.goto("/")
+        page.get_by_role("navigation", name="Tài khoản").get_by_role(
+            "link", name="Đăng nhập"
+        ).click()
+        page.get_by_label("Email", exact=True).fill(email)
+        page.get_by_label("Mật khẩu", exact=True).fill(password)
+        page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
+        expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+
+    return sign

@@ -30,14 +30,27 @@ def png(width=64, height=64, fmt="PNG") -> bytes:
 
 
 def product_form(**overrides):
-    return {"name_vi": "Mật ong rừng", "name_en": "Wild honey", "group": "processed-food",
-            "unit": "chai 500 ml", "price": "250000", "stock": "12", "gtin": NEW_GTIN,
-            "active": "y"} | overrides
+    return {
+        "name_vi": "Mật ong rừng",
+        "name_en": "Wild honey",
+        "group": "processed-food",
+        "unit": "chai 500 ml",
+        "price": "250000",
+        "stock": "12",
+        "gtin": NEW_GTIN,
+        "active": "y",
+    } | overrides
 
 
 def test_overview_shows_what_needs_doing(client, member, catalog):
     page = client.get("/coop/").get_data(as_text=True)
-    for text in ("Đơn cần gửi", "Sắp hết hàng", "Hết hạn trong 60 ngày", "Doanh số 30 ngày qua", "<svg"):
+    for text in (
+        "Đơn cần gửi",
+        "Sắp hết hàng",
+        "Hết hạn trong 60 ngày",
+        "Doanh số 30 ngày qua",
+        "<svg",
+    ):
         assert text in page
     assert "<script" not in page
 
@@ -45,8 +58,11 @@ def test_overview_shows_what_needs_doing(client, member, catalog):
 def test_create_a_product_with_a_photo(client, member, catalog, app, tmp_path):
     app.config["UPLOAD_DIR"] = str(tmp_path)
     photo = png(1600, 1200, "JPEG")
-    response = client.post("/coop/products/new", data=product_form(photo=(io.BytesIO(photo), "mat-ong.jpg")),
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/coop/products/new",
+        data=product_form(photo=(io.BytesIO(photo), "mat-ong.jpg")),
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     product = db.session.scalar(sa.select(Product).where(Product.gtin == NEW_GTIN))
     assert product.cooperative_id == catalog.viba.id and product.price == 250_000
@@ -73,8 +89,11 @@ def test_bad_uploads_are_refused_cleanly(client, member, app, tmp_path, name, da
         data = png(10_000, 10_000)  # 100 megapixels in a small file
     if name == "anim.gif":
         data = png(10, 10, "GIF")
-    response = client.post("/coop/products/new", data=product_form(photo=(io.BytesIO(data), name)),
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/coop/products/new",
+        data=product_form(photo=(io.BytesIO(data), name)),
+        content_type="multipart/form-data",
+    )
     assert response.status_code in (400, 413)
     if response.status_code == 400:
         assert message in response.get_data(as_text=True)
@@ -98,7 +117,10 @@ def test_edit_and_deactivate(client, member, catalog):
 
 
 def test_stock_after_a_harvest_in_one_step(client, member, catalog):
-    assert client.post(f"/coop/products/{catalog.banana.id}/stock", data={"stock": "250"}).status_code == 303
+    assert (
+        client.post(f"/coop/products/{catalog.banana.id}/stock", data={"stock": "250"}).status_code
+        == 303
+    )
     db.session.expire_all()
     assert catalog.banana.stock == 250
     client.post(f"/coop/products/{catalog.banana.id}/stock", data={"stock": "-4"})
@@ -113,24 +135,34 @@ def test_csv_export_then_import_updates_and_creates(client, member, catalog):
     assert "Chuối sấy dẻo Viba" in text and "Chè xanh" not in text
     text = text.replace(",85000,10,", ",88000,40,")
     text += f"{NEW_GTIN},Mật ong rừng,Wild honey,processed-food,chai,250000,5,1,,\n"
-    response = client.post("/coop/products/import", data={"file": (io.BytesIO(text.encode()), "p.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/coop/products/import",
+        data={"file": (io.BytesIO(text.encode()), "p.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     db.session.expire_all()
     assert (catalog.banana.price, catalog.banana.stock) == (88_000, 40)
-    assert db.session.scalar(sa.select(Product).where(Product.gtin == NEW_GTIN)).cooperative_id == catalog.viba.id
+    assert (
+        db.session.scalar(sa.select(Product).where(Product.gtin == NEW_GTIN)).cooperative_id
+        == catalog.viba.id
+    )
 
 
 def test_csv_import_is_all_or_nothing_with_a_report_per_row(client, member, catalog):
-    rows = ["gtin,name_vi,name_en,group,unit,price,stock,active",
-            f"{NEW_GTIN},Mật ong,Honey,processed-food,chai,250000,5,1",
-            "123,Sai mã,Bad,processed-food,chai,1000,1,1",
-            f"{gs1.make_gtin14('89360555', 2)},Không nhóm,No group,nope,chai,1000,1,1",
-            f"{catalog.tea.gtin},Của người khác,Not mine,tea,gói,1000,1,1",
-            f"{gs1.make_gtin14('89360555', 3)},Giá lạ,Odd price,tea,gói,abc,1,1"]
-    response = client.post("/coop/products/import",
-                           data={"file": (io.BytesIO("\n".join(rows).encode()), "p.csv")},
-                           content_type="multipart/form-data")
+    rows = [
+        "gtin,name_vi,name_en,group,unit,price,stock,active",
+        f"{NEW_GTIN},Mật ong,Honey,processed-food,chai,250000,5,1",
+        "123,Sai mã,Bad,processed-food,chai,1000,1,1",
+        f"{gs1.make_gtin14('89360555', 2)},Không nhóm,No group,nope,chai,1000,1,1",
+        f"{catalog.tea.gtin},Của người khác,Not mine,tea,gói,1000,1,1",
+        f"{gs1.make_gtin14('89360555', 3)},Giá lạ,Odd price,tea,gói,abc,1,1",
+    ]
+    response = client.post(
+        "/coop/products/import",
+        data={"file": (io.BytesIO("\n".join(rows).encode()), "p.csv")},
+        content_type="multipart/form-data",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert [int(n) for n in re.findall(r"<tr><td>(\d+)</td>", page)] == [3, 4, 5, 6]
@@ -138,13 +170,25 @@ def test_csv_import_is_all_or_nothing_with_a_report_per_row(client, member, cata
 
 
 def test_lot_event_and_labels_from_the_dashboard(client, member, catalog):
-    response = client.post(f"/coop/products/{catalog.banana.id}/lots",
-                           data={"code": "VB-2611", "produced_on": "2026-11-20", "packed_on": "2026-11-22",
-                                 "best_before": "2027-05-22", "quantity": "300", "area_name": "Đồi Liên Sơn"})
+    response = client.post(
+        f"/coop/products/{catalog.banana.id}/lots",
+        data={
+            "code": "VB-2611",
+            "produced_on": "2026-11-20",
+            "packed_on": "2026-11-22",
+            "best_before": "2027-05-22",
+            "quantity": "300",
+            "area_name": "Đồi Liên Sơn",
+        },
+    )
     assert response.status_code == 303
     lot = db.session.scalar(sa.select(Lot).where(Lot.code == "VB-2611"))
-    event = {"biz_step": "harvesting", "occurred_at": "2026-11-20T06:30", "place": "Đồi Liên Sơn",
-             "description_vi": "Thu hoạch buổi sáng"}
+    event = {
+        "biz_step": "harvesting",
+        "occurred_at": "2026-11-20T06:30",
+        "place": "Đồi Liên Sơn",
+        "description_vi": "Thu hoạch buổi sáng",
+    }
     assert client.post(f"/coop/lots/{lot.id}", data=event).status_code == 303
     page = client.get(f"/01/{catalog.banana.gtin}/10/VB-2611").get_data(as_text=True)
     assert "Thu hoạch buổi sáng" in page and "Đồi Liên Sơn" in page
@@ -158,9 +202,18 @@ def test_fulfilling_a_cash_on_delivery_part(client, member, catalog, app):
     buyer = app.test_client()
     buyer.post("/cart/add", data={"product_id": catalog.banana.id, "quantity": "1"})
     buyer.post("/cart/add", data={"product_id": catalog.tea.id, "quantity": "1"})
-    buyer.post("/checkout", data={"full_name": "Chị Lan", "phone": "0912345678", "email": "lan@example.vn",
-                                  "province": "ha_noi", "ward": "Ba Đình", "street": "5 Phan Đình Phùng",
-                                  "payment_method": "cod"})
+    buyer.post(
+        "/checkout",
+        data={
+            "full_name": "Chị Lan",
+            "phone": "0912345678",
+            "email": "lan@example.vn",
+            "province": "ha_noi",
+            "ward": "Ba Đình",
+            "street": "5 Phan Đình Phùng",
+            "payment_method": "cod",
+        },
+    )
     order = db.session.scalars(sa.select(Order)).one()
     mine = next(p for p in order.parts if p.cooperative_id == catalog.viba.id)
     theirs = next(p for p in order.parts if p.cooperative_id != catalog.viba.id)
@@ -169,7 +222,10 @@ def test_fulfilling_a_cash_on_delivery_part(client, member, catalog, app):
     assert client.post(f"/coop/orders/{mine.id}/deliver").status_code == 409  # not shipped yet
     assert client.post(f"/coop/orders/{mine.id}/prepare").status_code == 303
     assert client.post(f"/coop/orders/{mine.id}/ship", data={"carrier": ""}).status_code == 400
-    client.post(f"/coop/orders/{mine.id}/ship", data={"carrier": "Viettel Post", "tracking_number": "VTP123"})
+    client.post(
+        f"/coop/orders/{mine.id}/ship",
+        data={"carrier": "Viettel Post", "tracking_number": "VTP123"},
+    )
     client.post(f"/coop/orders/{mine.id}/deliver")
     assert client.post(f"/coop/orders/{mine.id}/cash").status_code == 303
     db.session.expire_all()
