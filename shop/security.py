@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from urllib.parse import urlsplit
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "img-src 'self' data:",
-        "style-src 'self'",
-        "script-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self' https://checkout.stripe.com",
-        "frame-ancestors 'none'",
-    ]
-)
+from flask import Flask, Response, current_app
+
+STRIPE_CHECKOUT = "https://checkout.stripe.com"
+
+
+def content_security_policy(payment_hosts: str) -> str:
+    """No inline script or style; forms post here, or redirect to the card payment page."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "img-src 'self' data:",
+            "style-src 'self'",
+            "script-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            f"form-action 'self' {payment_hosts}",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def _payment_hosts() -> str:
+    """Stripe's hosted page, and the host of STRIPE_API_BASE when one is configured."""
+    base = current_app.config.get("STRIPE_API_BASE")
+    if not base:
+        return STRIPE_CHECKOUT
+    parts = urlsplit(base)
+    return f"{STRIPE_CHECKOUT} {parts.scheme}://{parts.netloc}"
 
 
 def add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault(
+        "Content-Security-Policy", content_security_policy(_payment_hosts())
+    )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

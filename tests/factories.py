@@ -183,11 +183,18 @@ def user(role="customer", cooperative=None, email=None):
     from shop.models import Role
     from shop.services import accounts
 
-    account = accounts.register(email or f"user{next(_seq)}@example.vn", PASSWORD, "Người Dùng",
-                                role=Role(role), cooperative=cooperative)
+    account = accounts.register(
+        email or f"user{next(_seq)}@example.vn",
+        PASSWORD,
+        "Người Dùng",
+        role=Role(role),
+        cooperative=cooperative,
+    )
     db.session.commit()
     return account
 
 
 def sign_in(client, account, password=PASSWORD, **extra):
-    return client.post("/account/login", data={"email": account.email, "password": password} | extra)
+    return client.post(
+        "/account/login", data={"email": account.email, "password": password} | extra
+    )

@@ -178,7 +178,9 @@ def test_forms_without_a_csrf_token_are_refused(strict_app):
     assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
     page = client.get("/account/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    passed = client.post("/cart/add", data={"product_id": "1", "quantity": "1", "csrf_token": token})
+    passed = client.post(
+        "/cart/add", data={"product_id": "1", "quantity": "1", "csrf_token": token}
+    )
     assert passed.status_code == 404  # past the CSRF check, to a product that does not exist
 
 

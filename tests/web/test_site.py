@@ -74,3 +74,14 @@ def test_production_cookies_are_secure(monkeypatch):
     app = create_app("production", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_card_redirects_are_allowed_only_to_the_payment_host(app, client):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://checkout.stripe.com;" in csp
+    app.config["STRIPE_API_BASE"] = "http://127.0.0.1:12111"
+    try:
+        csp = client.get("/").headers["Content-Security-Policy"]
+    finally:
+        app.config["STRIPE_API_BASE"] = None
+    assert "form-action 'self' https://checkout.stripe.com http://127.0.0.1:12111;" in csp
