@@ -92,6 +92,7 @@ class EventForm(FlaskForm):
     input_description = StringField(
         _l("Made from (for processing)"), validators=[Optional(), Length(max=200)]
     )
+    photo = FileField(_l("Photo"))
 
 
 class LabelsForm(FlaskForm):

@@ -232,6 +232,10 @@ def lot_detail(lot_id: int):
     if form.validate_on_submit():
         when = form.occurred_at.data.replace(tzinfo=VIETNAM)
         try:
+            photo = request.files.get(form.photo.name)
+            photo_path = ""
+            if photo and photo.filename:
+                photo_path = images.save_event_photo(lot.id, photo.read(), _upload_dir()).path
             tracing.add_event(
                 lot,
                 BizStep(form.biz_step.data),
@@ -241,6 +245,7 @@ def lot_detail(lot_id: int):
                 description_vi=form.description_vi.data or "",
                 is_transformation=form.biz_step.data == BizStep.PROCESSING.value,
                 input_description=form.input_description.data or "",
+                photo_path=photo_path,
             )
         except DomainError as error:
             db.session.rollback()

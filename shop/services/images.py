@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import warnings
 import secrets
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,3 +72,16 @@ def add_photo(product: Product, data: bytes, upload_dir: Path) -> ProductImage:
     db.session.add(photo)
     db.session.flush()
     return photo
+
+
+def save_event_photo(lot_id: int, data: bytes, upload_dir: Path) -> Saved:
+    """A photo of a trace event (a harvest, a packing line), re-encoded like product photos."""
+    image = _open(data)
+    image.thumbnail((SIZES["large"], SIZES["large"]))
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    filename = f"e{lot_id}-{secrets.token_hex(6)}-large.webp"
+    image.save(upload_dir / filename, "WEBP", quality=80, method=4)
+    thumb = image.copy()
+    thumb.thumbnail((SIZES["thumb"], SIZES["thumb"]))
+    thumb.save(upload_dir / filename.replace("-large.", "-thumb."), "WEBP", quality=80, method=4)
+    return Saved(f"uploads/{filename}", image.width, image.height)

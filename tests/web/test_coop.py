@@ -260,3 +260,21 @@ def test_staff_cannot_invite(client, catalog):
     staff = factories.user("member", cooperative=catalog.viba)
     sign_in(client, staff)
     assert client.post("/coop/team", data={"email": "x@example.vn"}).status_code == 409
+
+
+def test_event_with_a_photo_shows_on_the_trace_page(client, member, catalog, app, tmp_path):
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    batch = factories.lot(catalog.banana, code="VB-PHOTO")
+    event = {
+        "biz_step": "packing",
+        "occurred_at": "2026-11-22T14:00",
+        "place": "Xưởng",
+        "photo": (io.BytesIO(png(800, 600, "JPEG")), "dong-goi.jpg"),
+    }
+    response = client.post(f"/coop/lots/{batch.id}", data=event, content_type="multipart/form-data")
+    assert response.status_code == 303
+    page = client.get(f"/01/{catalog.banana.gtin}/10/VB-PHOTO").get_data(as_text=True)
+    src = re.search(
+        r'<img src="(/media/uploads/e\d+-[0-9a-f]+-thumb\.webp)" alt="Đóng gói"', page
+    ).group(1)
+    assert client.get(src).mimetype == "image/webp"
