@@ -3,6 +3,8 @@
 SQLite uses an FTS5 table kept by triggers; PostgreSQL a generated ``tsvector``
 column with a GIN index (both made by the migrations). Both match every query
 word as a word prefix, and rank products whose *name* has every word first.
+The FTS5 table keeps prefix indexes for two and three letters: without them a
+short word such as "co" merges the entries of every word it starts ("cooperative").
 """
 
 from __future__ import annotations
