@@ -19,7 +19,7 @@ from shop.models import Scan
 from shop.services import gs1, tracing
 from tests import factories
 
-STANDARDS = Path(__file__).resolve().parents[3] / "shared" / "standards"
+STANDARDS = Path(__file__).resolve().parents[1] / "standards"
 PHONE = {"User-Agent": "Mozilla/5.0 (Linux; Android 13) Mobile Safari/537.36"}
 
 
