@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from reportlab.lib.units import mm
 
 from shop.extensions import db
-from shop.services import demo, labels, orders, tracing
+from shop.services import demo, labels, orders, ratings, tracing
 from shop.services.errors import DomainError
 from shop.services.payments.vietqr import mark_transfer_received
 
@@ -20,6 +20,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scans_command)
     app.cli.add_command(release_expired_command)
     app.cli.add_command(mark_paid_command)
+    app.cli.add_command(expire_ratings_command)
 
 
 @click.command("seed-demo")
@@ -35,6 +36,7 @@ def seed_demo_command(synthetic: int) -> None:
         raise click.ClickException("seed-demo refuses to run with the production configuration.")
     started = time.perf_counter()
     count = demo.seed_demo()
+    ratings.expire_lapsed()
     accounts = demo.seed_accounts()
     db.session.commit()
     click.echo(f"Demo catalog ready: {count} producers.")
@@ -141,3 +143,11 @@ def mark_paid_command(number: str, amount: int) -> None:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"Order {number}: {amount} đồng received.")
+
+
+@click.command("expire-ratings")
+def expire_ratings_command() -> None:
+    """Stop sorting products by ratings that lapsed (run daily, after midnight in Vietnam)."""
+    lapsed = ratings.expire_lapsed()
+    db.session.commit()
+    click.echo(f"{lapsed} products lost their lapsed OCOP stars.")

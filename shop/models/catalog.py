@@ -84,7 +84,9 @@ class Product(db.Model):
 
     # Copy of the current OCOP rating, kept by services.ratings so that the
     # catalog can filter and sort 100,000 products by stars through an index.
-    ocop_stars: Mapped[int | None]
+    # 0 when no stars may be shown. Nullable in the schema only because SQLite would have to
+    # rebuild the table (and lose its search triggers) to say otherwise; nothing writes NULL.
+    ocop_stars: Mapped[int] = mapped_column(nullable=True, default=0)
     ocop_valid_until: Mapped[date | None]
 
     # Accent-folded text for search; kept by services.search on every flush.
@@ -111,7 +113,7 @@ class Product(db.Model):
 
     def current_stars(self, on: date | None = None) -> int | None:
         """The OCOP stars shown today, or None when unrated or the rating has expired."""
-        if self.ocop_stars is None or self.ocop_valid_until is None:
+        if not self.ocop_stars or self.ocop_valid_until is None:
             return None
         return self.ocop_stars if self.ocop_valid_until >= (on or today()) else None
 

@@ -191,7 +191,7 @@ def expiring_products_query(days: int = EXPIRY_WARNING_DAYS) -> sa.Select:
     start, end = today(), today() + timedelta(days=days)
     return (
         sa.select(Product)
-        .where(Product.ocop_stars.is_not(None), Product.ocop_valid_until.between(start, end))
+        .where(Product.ocop_stars > 0, Product.ocop_valid_until.between(start, end))
         .order_by(Product.ocop_valid_until, Product.id)
     )
 

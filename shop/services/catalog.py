@@ -101,8 +101,12 @@ def is_visible(product: Product) -> bool:
 
 
 def shown_stars() -> sa.ColumnElement[int]:
-    """Stars as the catalog shows them: 0 for unrated or expired ratings."""
-    return sa.case((Product.ocop_valid_until >= today(), Product.ocop_stars), else_=0)
+    """Stars as the catalog sorts by them: 0 for unrated, revoked or expired ratings.
+
+    A plain column, so the star order walks an index; ``ratings.expire_lapsed`` (run daily)
+    zeroes lapsed ratings. Pages and the star filter still check the date themselves.
+    """
+    return Product.ocop_stars
 
 
 def category_ids(group: Category) -> list[int]:

@@ -278,7 +278,7 @@ def _synthetic_row(i: int, rng: random.Random, categories, coop_ids: list[int]) 
         "gtin": gs1.make_gtin14("8939", i + 1),
         "active": True,
         "created_at": utcnow() - timedelta(minutes=rng.randrange(0, 500_000)),
-        "ocop_stars": stars,
+        "ocop_stars": stars or 0,
         "ocop_valid_until": ratings.add_months(decided, 36) if stars else None,
         "search_name": fold(f"{name_vi} {name_en}"),
         "search_body": fold(f"{desc_vi} {desc_en} gói"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from shop.clock import today, utcnow
@@ -75,7 +76,22 @@ def current_rating(product: Product) -> OcopRating | None:
 
 
 def refresh_current_rating(product: Product) -> None:
-    """Copy the current rating onto the product, where the catalog filters and sorts by it."""
+    """Copy the current rating onto the product, where the catalog filters and sorts by it.
+
+    ``ocop_stars`` is 0 when no stars may be shown (none, revoked or expired), so that the
+    star order is a plain index walk; ``expire_lapsed`` keeps it true as days pass.
+    """
     rating = current_rating(product)
-    product.ocop_stars = rating.stars if rating else None
+    product.ocop_stars = rating.stars if rating and not rating.is_expired() else 0
     product.ocop_valid_until = rating.valid_until if rating else None
+
+
+def expire_lapsed(on: date | None = None) -> int:
+    """Zero the stars of products whose rating lapsed (run daily); returns how many."""
+    result = db.session.execute(
+        sa.update(Product)
+        .where(Product.ocop_stars > 0, Product.ocop_valid_until < (on or today()))
+        .values(ocop_stars=0)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

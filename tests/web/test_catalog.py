@@ -228,3 +228,18 @@ def test_product_page_query_count_is_fixed(client, catalog, count_queries):
     with count_queries() as many:
         client.get("/products/chuoi-say")
     assert len(many) == len(few)
+
+
+def test_lapsed_ratings_stop_counting_for_the_star_order(client, catalog):
+    from datetime import timedelta
+
+    from shop.clock import today
+    from shop.services import ratings
+
+    catalog.tea.ocop_valid_until = today() - timedelta(days=1)  # lapsed overnight
+    db.session.commit()
+    assert "Chè xanh Mỹ Tân" not in names(client.get("/products?stars=3"))  # exact at once
+    assert ratings.expire_lapsed() == 1
+    db.session.commit()
+    assert names(client.get("/products?sort=stars"))[0] == "Chuối sấy dẻo Viba"
+    assert ratings.expire_lapsed() == 0
