@@ -19,8 +19,12 @@ test: install  ## the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is 
 test-pg: install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
 
-bench: install  ## load benchmark at 100,000 products (needs wrk)
-	$(BIN)/python bench/run.py
+BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
+
+bench: install  ## catalog under load at 100,000 products (wrk), labels, checkout on PostgreSQL
+	$(BIN)/python bench/run.py --postgres $(BENCH_PG)
+	$(BIN)/python bench/labels.py
+	$(BIN)/python bench/checkout.py
 
 install: $(STAMP) $(MO)
 

@@ -44,8 +44,8 @@ def visible_products() -> sa.Select:
     """Active products of approved cooperatives, loaded with what a product card shows.
 
     The cooperative and the category are loaded by queries of their own for the page's
-    products, not joined: an order that no index gives (stars shown today) sorts every
-    visible product, and joined rows would be looked up and carried along for each.
+    products, not joined: some pages sort many products to keep one page (a product group,
+    the matches of a search), and joined rows would be looked up and carried along for each.
     """
     return (
         sa.select(Product)
@@ -58,22 +58,22 @@ def visible_products() -> sa.Select:
     )
 
 
-def _visible() -> tuple[sa.ColumnElement[bool], ...]:
-    """Active, of an approved cooperative: true of nearly every product, and written so.
+def _visible() -> tuple[UsuallyTrue, ...]:
+    """Active, of an approved cooperative: true of nearly every product, and marked so.
 
-    SQLite has no statistics unless ANALYZE is run, so it takes a condition on an indexed
-    column for a selective one. Given `cooperative_id IN (approved)` or a join, it starts
-    from the approved cooperatives' products; given `active = 1`, it reads every product
-    through an index that holds `active`. Either way it reads them in random order and
-    sorts them all, instead of walking the index of the sort column and stopping after a
-    page (or, for an order no index gives, scanning the table: three times faster). So
-    the cooperative is checked by EXISTS, which cannot drive the query, and `active` is
-    marked as usually true.
+    SQLite has no statistics unless ANALYZE is run, so it takes any condition on an indexed
+    column for a selective one: it would start from the approved cooperatives' products
+    (`cooperative_id IN` drives the cooperative index) or read products through an index
+    that holds `active`, in random order, and sort them all, instead of walking the index
+    of the sort column and stopping after a page. ``likely()`` says nearly all pass. The
+    count of visible products still seeks the cooperative index per approved cooperative,
+    from the index alone: about 5 ms for 100,000 products, where EXISTS per product takes 20.
     """
-    approved = sa.exists().where(
-        Cooperative.id == Product.cooperative_id, Cooperative.approved.is_(True)
+    approved = sa.select(Cooperative.id).where(Cooperative.approved.is_(True))
+    return (
+        UsuallyTrue(Product.active.is_(True)),
+        UsuallyTrue(Product.cooperative_id.in_(approved)),
     )
-    return UsuallyTrue(Product.active.is_(True)), approved
 
 
 class UsuallyTrue(FunctionElement):
