@@ -105,8 +105,12 @@ def product_detail(slug: str):
 def cooperative_detail(slug: str):
     """A producer's story, location, certifications and products."""
     cooperative = catalog.approved_cooperative(slug)
-    products = catalog.products_of(cooperative)
-    return render_template("catalog/cooperative.html", cooperative=cooperative, products=products)
+    page = db.paginate(
+        catalog.products_of(cooperative),
+        per_page=current_app.config["PRODUCTS_PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("catalog/cooperative.html", cooperative=cooperative, page=page)
 
 
 @bp.get("/sitemap.xml")

@@ -246,13 +246,13 @@ def product_page(slug: str) -> Product:
     return product
 
 
-def products_of(cooperative: Cooperative) -> list[Product]:
-    query = (
+def products_of(cooperative: Cooperative) -> sa.Select:
+    """A cooperative's products on sale, best rated first (paginated by the caller)."""
+    return (
         visible_products()
         .where(Product.cooperative_id == cooperative.id)
-        .order_by(shown_stars().desc(), Product.name_vi)
+        .order_by(shown_stars().desc(), Product.created_at.desc(), Product.id.desc())
     )
-    return list(db.session.scalars(query))
 
 
 def cooperative_by_slug(slug: str) -> Cooperative | None:

@@ -243,3 +243,16 @@ def test_lapsed_ratings_stop_counting_for_the_star_order(client, catalog):
     db.session.commit()
     assert names(client.get("/products?sort=stars"))[0] == "Chuối sấy dẻo Viba"
     assert ratings.expire_lapsed() == 0
+
+
+def test_cooperative_page_is_paginated(app, client, catalog):
+    app.config["PRODUCTS_PER_PAGE"] = 2
+    try:
+        first = client.get("/cooperatives/viba")
+        second = client.get("/cooperatives/viba?page=2")
+        odd = client.get("/cooperatives/viba?page=abc")
+    finally:
+        app.config["PRODUCTS_PER_PAGE"] = 24
+    assert len(names(first)) == 2 and 'rel="next"' in first.get_data(as_text=True)
+    assert len(names(second)) == 1
+    assert odd.status_code == 200 and names(odd) == names(first)
