@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from shop.extensions import db
 from shop.models import Cooperative, CooperativeKind, Role, User
 from shop.services.errors import Conflict, InvalidInput
-from shop.services.text import slugify
+from shop.services.text import free_slug
 
 MIN_PASSWORD = 10
 RESET_MAX_AGE = 3600  # seconds: a reset link works for one hour
@@ -127,7 +127,7 @@ def apply_for_cooperative(
     """A producer asks to open a shop; it stays hidden until the OCOP office approves it."""
     if user.role is not Role.CUSTOMER:
         raise Conflict(_l("This account already belongs to a cooperative or the OCOP office."))
-    slug = _free_slug(slugify(name) or "htx")
+    slug = free_slug(Cooperative.slug, name, "htx")
     coop = Cooperative(
         name=name.strip(),
         slug=slug,
@@ -144,16 +144,6 @@ def apply_for_cooperative(
     user.role, user.cooperative, user.is_owner = Role.MEMBER, coop, True
     db.session.flush()
     return coop
-
-
-def _free_slug(base: str) -> str:
-    taken = set(
-        db.session.scalars(sa.select(Cooperative.slug).where(Cooperative.slug.like(f"{base}%")))
-    )
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 INVITE_SALT = "staff-invitation"

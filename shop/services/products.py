@@ -13,7 +13,7 @@ from shop.extensions import db
 from shop.models import Category, Cooperative, Product
 from shop.services import gs1
 from shop.services.errors import Conflict, InvalidInput, NotFound
-from shop.services.text import slugify
+from shop.services.text import free_slug
 
 CSV_COLUMNS = (
     "gtin",
@@ -84,7 +84,7 @@ def check(data: ProductData, existing: Product | None = None) -> None:
 
 def create(coop: Cooperative, data: ProductData) -> Product:
     check(data)
-    product = Product(cooperative=coop, slug=_free_slug(slugify(data.name_vi) or "san-pham"))
+    product = Product(cooperative=coop, slug=free_slug(Product.slug, data.name_vi, "san-pham"))
     _apply(product, data)
     db.session.add(product)
     db.session.flush()
@@ -111,14 +111,6 @@ def set_stock(product: Product, stock: int) -> None:
         raise InvalidInput(_l("The stock is a whole number from 0 to 1,000,000."))
     product.stock = stock
     db.session.flush()
-
-
-def _free_slug(base: str) -> str:
-    taken = set(db.session.scalars(sa.select(Product.slug).where(Product.slug.like(f"{base}%"))))
-    slug, n = base, 2
-    while slug in taken:
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 # --- CSV ---------------------------------------------------------------------------------

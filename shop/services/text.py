@@ -24,3 +24,17 @@ def search_terms(query: str, limit: int = 8) -> list[str]:
 
 def slugify(text: str) -> str:
     return fold(text).replace(" ", "-")
+
+
+def free_slug(column, text: str, fallback: str) -> str:
+    """A slug of ``text`` not yet used in ``column`` (a model's slug column): "mat-ong-2"..."""
+    import sqlalchemy as sa
+
+    from shop.extensions import db
+
+    base = slugify(text) or fallback
+    taken = set(db.session.scalars(sa.select(column).where(column.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
