@@ -65,6 +65,13 @@ class Config:
     MAIL_BACKEND = "smtp" if MAIL_SERVER else "console"
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+
+    # Catalog pages seen by visitors who are not signed in are kept this many seconds
+    # (0 turns it off): in each worker's memory, or in Redis when REDIS_URL is set.
+    PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 60)
+    CACHE_TYPE = "RedisCache" if os.environ.get("REDIS_URL") else "SimpleCache"
+    CACHE_REDIS_URL = os.environ.get("REDIS_URL", "")
+    CACHE_DEFAULT_TIMEOUT = PAGE_CACHE_SECONDS
     RATELIMIT_HEADERS_ENABLED = True
 
     # The shop operator, shown in the footer as Decree 52/2013 requires.
@@ -90,6 +97,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
     MAIL_BACKEND = "locmem"
+    PAGE_CACHE_SECONDS = 0
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
 

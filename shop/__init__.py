@@ -41,7 +41,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 def register_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (the models must be known to Alembic)
-    from shop.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from shop.extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
     from shop.i18n import register_i18n, select_locale
     from shop.security import register_security
     from shop.templating import register_templating
@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     mail.init_app(app)
+    cache.init_app(app)
     register_i18n(app)
     register_templating(app)
     register_security(app)

@@ -10,12 +10,14 @@ from shop.catalog.forms import ProductFilterForm
 from shop.catalog.reviews import review_context
 from shop.extensions import db
 from shop.i18n import current_language
+from shop.page_cache import cached_page
 from shop.services import catalog
 from shop.services.catalog import ProductFilters, Sort
 from shop.services.places import province_by_code, provinces
 
 
 @bp.get("/")
+@cached_page
 def home():
     """The shop window: best-rated and newest products, the six groups, producers."""
     return render_template(
@@ -28,6 +30,7 @@ def home():
 
 
 @bp.get("/products")
+@cached_page
 def product_list():
     """The catalog with filters; invalid filters get a 400 that says what is wrong."""
     form = ProductFilterForm(request.args)
@@ -102,6 +105,7 @@ def product_detail(slug: str):
 
 
 @bp.get("/cooperatives/<slug>")
+@cached_page
 def cooperative_detail(slug: str):
     """A producer's story, location, certifications and products."""
     cooperative = catalog.approved_cooperative(slug)

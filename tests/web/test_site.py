@@ -85,3 +85,25 @@ def test_card_redirects_are_allowed_only_to_the_payment_host(app, client):
     finally:
         app.config["STRIPE_API_BASE"] = None
     assert "form-action 'self' https://checkout.stripe.com http://127.0.0.1:12111;" in csp
+
+
+def test_anonymous_catalog_pages_are_cached_per_language_signed_in_ones_are_not(
+    database_url, catalog
+):
+    from shop.extensions import db
+    from tests import factories
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "PAGE_CACHE_SECONDS": 60})
+    bind = db.engines[None]
+    with app.app_context():
+        db.engines[None] = bind  # see the test's rows on PostgreSQL too
+    client = app.test_client()
+    first = client.get("/products").get_data(as_text=True)
+    catalog.tea.name_vi = "Chè đổi tên"
+    db.session.commit()
+    assert client.get("/products").get_data(as_text=True) == first  # served from the cache
+    assert "Chè đổi tên" in client.get("/products?sort=newest").get_data(as_text=True)
+    factories.sign_in(client, factories.user())
+    assert "Chè đổi tên" in client.get("/products").get_data(as_text=True)  # never cached
+    english = app.test_client().get("/products?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english and "My Tan green tea" in english
