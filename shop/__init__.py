@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     from shop import models  # noqa: F401  (the models must be known to Alembic)
     from shop.extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
     from shop.i18n import register_i18n, select_locale
+    from shop.page_cache import register_page_cache
     from shop.security import register_security
     from shop.templating import register_templating
 
@@ -56,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     cache.init_app(app)
     register_i18n(app)
     register_templating(app)
+    register_page_cache(app)
     register_security(app)
     _configure_login(login_manager)
 

@@ -98,6 +98,7 @@ def _read_filters(form: ProductFilterForm, groups) -> tuple[ProductFilters, list
 
 
 @bp.get("/products/<slug>")
+@cached_page
 def product_detail(slug: str):
     """One product: price, OCOP stars and certificate, certifications, producer."""
     product = catalog.product_page(slug)

@@ -107,3 +107,33 @@ def test_anonymous_catalog_pages_are_cached_per_language_signed_in_ones_are_not(
     assert "Chè đổi tên" in client.get("/products").get_data(as_text=True)  # never cached
     english = app.test_client().get("/products?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in english and "My Tan green tea" in english
+
+
+def test_cached_product_pages_carry_each_visitors_own_csrf_token(database_url, catalog):
+    import re
+
+    from shop.extensions import db, limiter
+
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "PAGE_CACHE_SECONDS": 60,
+            "WTF_CSRF_ENABLED": True,
+        },
+    )
+    bind = db.engines[None]
+    with app.app_context():
+        db.engines[None] = bind
+    limiter.enabled = False
+    tokens = []
+    for _ in range(2):
+        client = app.test_client()
+        page = client.get("/products/che-my-tan").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = client.post(
+            "/cart/add", data={"product_id": catalog.tea.id, "quantity": "1", "csrf_token": token}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[-1500:]  # own token
+        tokens.append(token)
+    assert tokens[0] != tokens[1]
