@@ -98,9 +98,8 @@ def place_order(
     if not items:
         raise InvalidInput(_l("Your cart is empty."))
     summary = carts.summarize(items, rule, delivery.province)
-    if summary.is_empty() or len(summary.groups) != len(
-        {p.cooperative_id for p in _products(items)}
-    ):
+    on_sale = {line.product.id for group in summary.groups for line in group.lines}
+    if set(items) - on_sale:
         raise Conflict(_l("Some products in your cart are no longer for sale. Check your cart."))
     if method is PaymentMethod.CARD and summary.total > STRIPE_MAX_AMOUNT:
         raise InvalidInput(_l("Card payments are limited to 99,999,999 ₫. Choose another method."))
@@ -145,10 +144,6 @@ def place_order(
     order.number = f"OCOP-{now:%Y}-{order.id:06d}"
     db.session.flush()
     return order
-
-
-def _products(items: carts.Items) -> list[Product]:
-    return list(db.session.scalars(sa.select(Product).where(Product.id.in_(list(items)))))
 
 
 def take_stock(items: carts.Items) -> None:

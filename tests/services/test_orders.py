@@ -130,3 +130,14 @@ def test_payment_recorded_twice_counts_once(catalog):
     orders.record_payment(order, order.total)
     assert sum(len(p.history) for p in order.parts) == 1
     assert db.session.scalar(sa.select(sa.func.count(OrderPart.id))) == 1
+
+
+def test_a_product_withdrawn_while_in_the_cart_stops_the_order(catalog):
+    catalog.herb.active = False
+    db.session.commit()
+    with pytest.raises(Conflict):
+        orders.place_order(
+            {catalog.tea.id: 1, catalog.herb.id: 1}, HANOI, PaymentMethod.COD, RULE, HOLDS
+        )
+    db.session.rollback()
+    assert stock(catalog.tea) == 10
