@@ -145,24 +145,10 @@ def count_queries(app: Flask):
 @pytest.fixture
 def fake_stripe(app: Flask):
     """A local Stripe API the real library talks to; card payments switched on meanwhile."""
-    from tests.fake_stripe import WEBHOOK_SECRET, FakeStripe, Server, create_app
+    from tests.fake_stripe import card_payments_on
 
-    state = FakeStripe()
-    with Server(create_app(state)) as server:
-        state.base_url = server.url
-        saved = {
-            k: app.config[k]
-            for k in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")
-        }
-        app.config.update(
-            STRIPE_SECRET_KEY="sk_test_local",
-            STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
-            STRIPE_API_BASE=server.url,
-        )
-        try:
-            yield state
-        finally:
-            app.config.update(saved)
+    with card_payments_on(app) as state:
+        yield state
 
 
 @pytest.fixture

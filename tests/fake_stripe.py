@@ -6,6 +6,7 @@ that a browser can "pay", and signs webhooks with Stripe's real scheme.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -209,3 +210,22 @@ class Server:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.thread.join(timeout=5)
+
+
+@contextlib.contextmanager
+def card_payments_on(app, webhook_url: str = ""):
+    """Run a fake Stripe and switch ``app`` to card payments through it, restored afterwards."""
+    state = FakeStripe(webhook_url=webhook_url)
+    with Server(create_app(state)) as server:
+        state.base_url = server.url
+        keys = ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE")
+        saved = {key: app.config[key] for key in keys}
+        app.config.update(
+            STRIPE_SECRET_KEY="sk_test_local",
+            STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+            STRIPE_API_BASE=server.url,
+        )
+        try:
+            yield state
+        finally:
+            app.config.update(saved)
