@@ -178,7 +178,7 @@ def lot(item: Product, code: str = "L2611-A", **fields):
 PASSWORD = "mat-khau-rat-dai"
 
 
-def user(role="customer", cooperative=None, email=None):
+def user(role="customer", cooperative=None, email=None, name="Người Dùng"):
     """An account with the test password (sign in with ``sign_in``)."""
     from shop.models import Role
     from shop.services import accounts
@@ -186,7 +186,7 @@ def user(role="customer", cooperative=None, email=None):
     account = accounts.register(
         email or f"user{next(_seq)}@example.vn",
         PASSWORD,
-        "Người Dùng",
+        name,
         role=Role(role),
         cooperative=cooperative,
     )
@@ -198,3 +198,14 @@ def sign_in(client, account, password=PASSWORD, **extra):
     return client.post(
         "/account/login", data={"email": account.email, "password": password} | extra
     )
+
+
+# What a buyer types at checkout (add "payment_method").
+CHECKOUT_FORM = {
+    "full_name": "Nguyễn Văn An",
+    "phone": "0912 345 678",
+    "email": "an@example.vn",
+    "province": "ho_chi_minh",
+    "ward": "phuong ben thanh",
+    "street": "12 Lê Lợi",
+}

@@ -31,7 +31,7 @@ from shop.extensions import db
 from shop.i18n import short_date
 from shop.models import Cooperative, OcopLevel, Order, Product, Role, User
 from shop.security import is_safe_next, roles_required
-from shop.services import admin, ratings, reviews
+from shop.services import admin, orders, ratings, reviews
 from shop.services.errors import DomainError, InvalidInput
 from shop.services.payments import provider_for
 
@@ -285,13 +285,13 @@ def _render_order(order: Order, error: str = "", status: int = 200, **forms):
 @bp.get("/orders/<int:order_id>")
 def order_detail(order_id: int):
     """An order: buyer, parts and their history, payments, refunds and the office's actions."""
-    return _render_order(admin.order(order_id))
+    return _render_order(orders.by_id(order_id))
 
 
 @bp.post("/orders/<int:order_id>/transfer")
 def order_transfer(order_id: int):
     """Mark a VietQR transfer received, for the amount on the bank statement."""
-    order = admin.order(order_id)
+    order = orders.by_id(order_id)
     form = TransferForm()
     if not form.validate():
         return _render_order(order, _first_error(form), 400, transfer_form=form)
@@ -308,7 +308,7 @@ def order_transfer(order_id: int):
 @bp.post("/orders/<int:order_id>/refund")
 def order_refund(order_id: int):
     """Refund part or all of what was paid: Stripe for cards, a manual record otherwise."""
-    order = admin.order(order_id)
+    order = orders.by_id(order_id)
     form = RefundForm()
     if not form.validate():
         return _render_order(order, _first_error(form), 400, refund_form=form)
@@ -317,7 +317,9 @@ def order_refund(order_id: int):
         full = admin.refund(order, form.amount.data, form.reason.data, provider)
     except DomainError as error:
         db.session.rollback()
-        return _render_order(admin.order(order_id), str(error), error.status_code, refund_form=form)
+        return _render_order(
+            orders.by_id(order_id), str(error), error.status_code, refund_form=form
+        )
     db.session.commit()
     flash(
         _("Order %(number)s refunded in full.", number=order.number)

@@ -261,23 +261,6 @@ def order_query(which: OrderFilter = OrderFilter.ALL) -> sa.Select:
     return query
 
 
-def order(order_id: int) -> Order:
-    """An order with its parts, lines, history and payments, for the detail page."""
-    found = db.session.scalar(
-        sa.select(Order)
-        .where(Order.id == order_id)
-        .options(
-            selectinload(Order.parts).selectinload(OrderPart.lines),
-            selectinload(Order.parts).selectinload(OrderPart.history),
-            selectinload(Order.parts).selectinload(OrderPart.cooperative),
-            selectinload(Order.payments),
-        )
-    )
-    if found is None:
-        raise NotFound(_l("No such order."))
-    return found
-
-
 def refunds(order: Order) -> list[Refund]:
     return list(
         db.session.scalars(sa.select(Refund).where(Refund.order_id == order.id).order_by(Refund.id))

@@ -297,18 +297,32 @@ def switch_method(order: Order, method: PaymentMethod, holds: dict[str, int]) ->
     db.session.flush()
 
 
-def by_token(token: str) -> Order:
+def _with_details(condition) -> Order:
+    """The order matching ``condition``, with what an order page shows, or NotFound."""
     order = db.session.scalar(
         sa.select(Order)
-        .where(Order.access_token == token)
+        .where(condition)
         .options(
             selectinload(Order.parts).selectinload(OrderPart.lines),
             selectinload(Order.parts).selectinload(OrderPart.cooperative),
+            selectinload(Order.parts).selectinload(OrderPart.history),
+            selectinload(Order.payments),
         )
     )
-    if order is None or not token:
+    if order is None:
         raise NotFound(_l("No such order."))
     return order
+
+
+def by_token(token: str) -> Order:
+    """An order by its secret link."""
+    if not token:
+        raise NotFound(_l("No such order."))
+    return _with_details(Order.access_token == token)
+
+
+def by_id(order_id: int) -> Order:
+    return _with_details(Order.id == order_id)
 
 
 def by_number(number: str) -> Order:

@@ -25,21 +25,12 @@ from shop.services import accounts
 from shop.services.ratings import add_months
 from tests import factories
 
-PASSWORD = "mật-khẩu-đủ-dài"
-ADDRESS = {
-    "full_name": "Nguyễn Văn An",
-    "phone": "0912 345 678",
-    "email": "an@example.vn",
-    "province": "ho_chi_minh",
-    "ward": "phuong ben thanh",
-    "street": "12 Lê Lợi",
-}
+PASSWORD = factories.PASSWORD
+ADDRESS = factories.CHECKOUT_FORM
 
 
 def account(email: str, role: Role = Role.CUSTOMER, cooperative=None) -> User:
-    user = accounts.register(email, PASSWORD, "Thử", role=role, cooperative=cooperative)
-    db.session.commit()
-    return user
+    return factories.user(role.value, cooperative, email, name="Thử")
 
 
 def sign_in(client, email: str) -> None:

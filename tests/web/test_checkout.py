@@ -11,16 +11,9 @@ from vietnam_qr_pay import QRPay
 
 from shop.extensions import db
 from shop.models import Order, PartStatus, PaymentStatus, Product, ProviderEvent
+from tests.factories import CHECKOUT_FORM
 
-ADDRESS = {
-    "full_name": "Nguyễn Văn An",
-    "phone": "0912 345 678",
-    "email": "an@example.vn",
-    "province": "ho_chi_minh",
-    "ward": "phuong ben thanh",
-    "street": "12 Lê Lợi",
-    "note": "Gọi trước khi giao",
-}
+ADDRESS = CHECKOUT_FORM | {"note": "Gọi trước khi giao"}
 
 
 def add(client, product, quantity="1"):

@@ -10,23 +10,15 @@ import sqlalchemy as sa
 
 from shop.extensions import db
 from shop.models import Order, PartStatus, Review, Role, User
-from shop.services import accounts, orders
+from shop.services import orders
+from tests import factories
 
-PASSWORD = "mật-khẩu-đủ-dài"
-ADDRESS = {
-    "full_name": "Trần Thị Bình",
-    "phone": "0912 345 678",
-    "email": "binh@example.vn",
-    "province": "ha_noi",
-    "ward": "phuong hoan kiem",
-    "street": "5 Hàng Bạc",
-}
+PASSWORD = factories.PASSWORD
+ADDRESS = factories.CHECKOUT_FORM
 
 
 def account(email: str, role: Role = Role.CUSTOMER, cooperative=None, name="Bình") -> User:
-    user = accounts.register(email, PASSWORD, name, role=role, cooperative=cooperative)
-    db.session.commit()
-    return user
+    return factories.user(role.value, cooperative, email, name=name)
 
 
 def signed_in(app, email: str):
