@@ -42,6 +42,7 @@ ADDRESS = {
     "payment_method": "cod",
 }
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+KEY = re.compile(r'name="checkout_key"[^>]*value="([^"]+)"')
 RACE_UNITS = 10
 
 
@@ -75,7 +76,10 @@ class Buyer:
         if match is None:  # the cart was refused (sold out): nothing to check out
             return 409, 0.0
         started = time.perf_counter()
-        status, _ = self.request("/checkout", ADDRESS | {"csrf_token": match.group(1)})
+        status, _ = self.request(
+            "/checkout",
+            ADDRESS | {"csrf_token": match.group(1), "checkout_key": KEY.search(form).group(1)},
+        )
         return status, (time.perf_counter() - started) * 1000
 
 
@@ -153,7 +157,14 @@ def race(base: str, product: tuple[int, str], buyers: int) -> list[int]:
         _, form = buyer.request("/checkout")
         start.wait()
         statuses.append(
-            buyer.request("/checkout", ADDRESS | {"csrf_token": TOKEN.search(form).group(1)})[0]
+            buyer.request(
+                "/checkout",
+                ADDRESS
+                | {
+                    "csrf_token": TOKEN.search(form).group(1),
+                    "checkout_key": KEY.search(form).group(1),
+                },
+            )[0]
         )
 
     threads = [threading.Thread(target=shopper) for _ in range(buyers)]

@@ -17,7 +17,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     config_name = config_name or os.environ.get("SHOP_CONFIG", "development")
     config_class = CONFIGS[config_name]
 
-    app = Flask(
+    from shop.transaction import ShopFlask
+
+    app = ShopFlask(
         __name__,
         instance_path=str(INSTANCE_DIR),
         template_folder=str(ROOT / "templates"),
@@ -40,11 +42,13 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 
 def register_extensions(app: Flask) -> None:
+    import shop.mail  # noqa: F401  (its outbox handler)
     from shop import models  # noqa: F401  (the models must be known to Alembic)
     from shop.extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
     from shop.i18n import register_i18n, select_locale
     from shop.page_cache import register_page_cache
     from shop.security import register_security
+    from shop.services import payments  # noqa: F401  (its outbox handlers)
     from shop.templating import register_templating
 
     db.init_app(app)

@@ -8,8 +8,9 @@ import click
 from flask import Flask, current_app
 from reportlab.lib.units import mm
 
+from shop import transaction
 from shop.extensions import db
-from shop.services import demo, labels, orders, ratings, tracing
+from shop.services import demo, labels, orders, outbox, ratings, reconcile, tracing
 from shop.services.errors import DomainError
 from shop.services.payments.vietqr import mark_transfer_received
 
@@ -21,6 +22,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(release_expired_command)
     app.cli.add_command(mark_paid_command)
     app.cli.add_command(expire_ratings_command)
+    app.cli.add_command(reconcile_command)
+    app.cli.add_command(outbox_command)
 
 
 @click.command("seed-demo")
@@ -127,7 +130,7 @@ def release_expired_command(minutes_ahead: int) -> None:
     from shop.clock import utcnow
 
     released = orders.release_expired(now=utcnow() + timedelta(minutes=minutes_ahead))
-    db.session.commit()
+    transaction.commit()
     click.echo(f"{released} expired orders released.")
 
 
@@ -137,12 +140,17 @@ def release_expired_command(minutes_ahead: int) -> None:
 def mark_paid_command(number: str, amount: int) -> None:
     """Record a VietQR transfer of AMOUNT đồng seen on the bank statement for order NUMBER."""
     try:
-        mark_transfer_received(orders.by_number(number), amount)
+        order = orders.by_number(number)
+        mark_transfer_received(order, amount)
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
-    click.echo(f"Order {number}: {amount} đồng received.")
+    transaction.commit()
+    missing = order.amount_missing
+    click.echo(
+        f"Order {number}: {amount} đồng received"
+        + (f", {missing} đồng still missing." if missing else f"; payment {order.payment_status}.")
+    )
 
 
 @click.command("expire-ratings")
@@ -151,3 +159,21 @@ def expire_ratings_command() -> None:
     lapsed = ratings.expire_lapsed()
     db.session.commit()
     click.echo(f"{lapsed} products lost their lapsed OCOP stars.")
+
+
+@click.command("reconcile")
+def reconcile_command() -> None:
+    """List orders whose payments, refunds, parts and stock disagree; exit 1 if any."""
+    mismatches = reconcile.find(limit=10_000)
+    for mismatch in mismatches:
+        click.echo(f"{mismatch.order.number}: " + "; ".join(mismatch.problems))
+    click.echo(f"{len(mismatches)} orders do not reconcile.")
+    if mismatches:
+        raise SystemExit(1)
+
+
+@click.command("outbox")
+def outbox_command() -> None:
+    """Deliver emails and provider calls whose time has come (run every minute)."""
+    done, failed = outbox.deliver_due()
+    click.echo(f"{done} delivered, {failed} failed (will be retried).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from shop.extensions import db
+from shop import transaction
 from shop.services.errors import DomainError
 
 HANDLED = (400, 403, 404, 405, 409, 413, 429)
@@ -25,11 +25,11 @@ def render_error(status: int, message: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
-        db.session.rollback()
+        transaction.rollback()
         return render_error(error.status_code, str(error))
 
     def http_error(error: HTTPException):
-        db.session.rollback()
+        transaction.rollback()
         message = error.description if error.code in (400, 409) else None
         response, status = render_error(error.code or 500, message)
         return response, status, error.get_headers() if error.code == 405 else None
@@ -39,5 +39,5 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
-        db.session.rollback()
+        transaction.rollback()
         return render_error(500)

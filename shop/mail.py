@@ -1,4 +1,8 @@
-"""Emails about orders, in the buyer's language. Sent after the order is committed."""
+"""Emails, in the recipient's language. Rendered in the request, sent through the outbox.
+
+Nothing here talks to SMTP during a request: ``queue`` writes the message in the
+current transaction and the outbox delivers it after the commit, retrying on failure.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +11,50 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMessage
 
-from shop.models import Order
+from shop.models import Order, Refund
+from shop.services import outbox
 
 
-def _send(to: str, subject: str, body: str) -> None:
+def queue(to: str, subject: str, body: str) -> None:
     if to:
-        EmailMessage(subject, body, current_app.config["MAIL_DEFAULT_SENDER"], [to]).send()
+        outbox.enqueue("email", to=to, subject=subject, body=body)
+
+
+@outbox.handler("email")
+def deliver_email(message: dict) -> None:
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    EmailMessage(message["subject"], message["body"], sender, [message["to"]]).send()
 
 
 def send_order_placed(order: Order, order_url: str) -> None:
     """A confirmation to the buyer and a new-order notice to each cooperative involved."""
     with force_locale(order.language):
-        _send(
+        queue(
             order.email,
             _("Order %(number)s received", number=order.number),
             render_template("email/order_placed.txt", order=order, order_url=order_url),
         )
         for part in order.parts:
-            _send(
+            queue(
                 part.cooperative.email,
                 _("New order %(number)s", number=order.number),
                 render_template("email/new_order.txt", order=order, part=part),
             )
 
 
+def send_refund_notice(order: Order, refunds: list[Refund]) -> None:
+    """Tell the buyer money is coming back, and how."""
+    with force_locale(order.language):
+        queue(
+            order.email,
+            _("Refund for order %(number)s", number=order.number),
+            render_template("email/refund.txt", order=order, refunds=refunds),
+        )
+
+
 def send_password_reset(user, reset_url: str) -> None:
     with force_locale(user.language or "vi"):
-        _send(
+        queue(
             user.email,
             _("Choose a new password"),
             render_template("email/password_reset.txt", user=user, reset_url=reset_url),
@@ -41,7 +62,7 @@ def send_password_reset(user, reset_url: str) -> None:
 
 
 def send_invitation(email: str, coop, join_url: str) -> None:
-    _send(
+    queue(
         email,
         _("Join %(name)s on the OCOP Shop", name=coop.name),
         render_template("email/invitation.txt", coop=coop, join_url=join_url),

@@ -200,7 +200,14 @@ def sign_in(client, account, password=PASSWORD, **extra):
     )
 
 
-# What a buyer types at checkout (add "payment_method").
+def checkout_key() -> str:
+    """A fresh one-time key, as the checkout form carries (one per form shown)."""
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+# What a buyer types at checkout (add "payment_method" and a fresh "checkout_key").
 CHECKOUT_FORM = {
     "full_name": "Nguyễn Văn An",
     "phone": "0912 345 678",

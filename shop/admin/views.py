@@ -7,12 +7,12 @@ reason and the domain error's status (400, 404, 409); bad forms answer 400.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_mailman import EmailMessage
 
+from shop import transaction
 from shop.admin import bp
 from shop.admin.forms import (
     ROLE_LABELS,
@@ -29,11 +29,20 @@ from shop.admin.forms import (
 )
 from shop.extensions import db
 from shop.i18n import short_date
-from shop.models import Cooperative, OcopLevel, Order, Product, Role, User
+from shop.mail import queue as queue_email
+from shop.models import (
+    Cooperative,
+    OcopLevel,
+    Order,
+    OutboxMessage,
+    Product,
+    Refund,
+    Role,
+    User,
+)
 from shop.security import is_safe_next, roles_required
-from shop.services import admin, orders, ratings, reviews
-from shop.services.errors import DomainError, InvalidInput
-from shop.services.payments import provider_for
+from shop.services import admin, orders, outbox, ratings, reconcile, reviews
+from shop.services.errors import DomainError, InvalidInput, NotFound
 
 PER_PAGE = 50
 
@@ -76,7 +85,6 @@ def cooperative_approve(cooperative_id: int):
     """Approve an application: the cooperative's products appear in the catalog."""
     coop = admin.cooperative(cooperative_id)
     admin.approve(coop)
-    db.session.commit()
     flash(
         _("%(name)s is approved; its products are now in the catalog.", name=coop.name), "success"
     )
@@ -92,7 +100,6 @@ def cooperative_reject(cooperative_id: int):
         raise InvalidInput(_first_error(form))
     name, email, reason = coop.name, coop.email, form.reason.data.strip()
     deleted = admin.reject(coop, reason)
-    db.session.commit()
     _send_rejection(email, name, reason)
     if deleted:
         flash(_("The application of %(name)s was rejected and removed.", name=name), "success")
@@ -115,7 +122,7 @@ def _send_rejection(email: str, name: str, reason: str) -> None:
             name=name,
             reason=reason,
         )
-    EmailMessage(subject, body, current_app.config["MAIL_DEFAULT_SENDER"], [email]).send()
+    queue_email(email, subject, body)
 
 
 # --- Ratings -------------------------------------------------------------------------------
@@ -164,9 +171,8 @@ def product_ratings(product_id: int):
             decision_date=form.decision_date.data,
         )
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         return _render_product_ratings(product, form, str(error), error.status_code)
-    db.session.commit()
     flash(
         _(
             "Rating recorded: %(n)s stars, valid until %(date)s.",
@@ -191,7 +197,6 @@ def rating_revoke(rating_id: int):
     if not form.validate():
         return _render_product_ratings(product, RatingForm(formdata=None), _first_error(form), 400)
     ratings.revoke_rating(rating, form.reason.data)
-    db.session.commit()
     flash(_("Rating %(number)s revoked.", number=rating.certificate_number), "success")
     return redirect(url_for("admin.product_ratings", product_id=product.id), code=303)
 
@@ -241,11 +246,10 @@ def user_role(user_id: int):
     try:
         admin.change_role(user, Role(form.role.data), coop, acting=current_user)
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         return render_template(
             "admin/user.html", user=user, form=form, error=str(error)
         ), error.status_code
-    db.session.commit()
     flash(
         _("%(email)s is now: %(role)s.", email=user.email, role=ROLE_LABELS[user.role]), "success"
     )
@@ -298,9 +302,7 @@ def order_transfer(order_id: int):
     try:
         admin.receive_transfer(order, form.amount.data)
     except DomainError as error:
-        db.session.rollback()
         return _render_order(order, str(error), error.status_code, transfer_form=form)
-    db.session.commit()
     flash(_("Transfer recorded for order %(number)s.", number=order.number), "success")
     return redirect(url_for("admin.order_detail", order_id=order.id), code=303)
 
@@ -313,14 +315,12 @@ def order_refund(order_id: int):
     if not form.validate():
         return _render_order(order, _first_error(form), 400, refund_form=form)
     try:
-        provider = provider_for(order.payment_method, current_app.config)
-        full = admin.refund(order, form.amount.data, form.reason.data, provider)
+        full = admin.refund(order, form.amount.data, form.reason.data)
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         return _render_order(
             orders.by_id(order_id), str(error), error.status_code, refund_form=form
         )
-    db.session.commit()
     flash(
         _("Order %(number)s refunded in full.", number=order.number)
         if full
@@ -350,7 +350,45 @@ def review_visibility(review_id: int, action: str):
     """Hide an abusive review (gone from the page and the average) or show it again."""
     review = reviews.get(review_id)
     reviews.set_hidden(review, action == "hide")
-    db.session.commit()
     flash(_("Review hidden.") if review.hidden else _("Review shown again."), "success")
     target = request.form.get("next", "")
     return redirect(target if is_safe_next(target) else url_for("admin.review_list"), code=303)
+
+
+# --- Money: refunds owed, reconciliation, the outbox -------------------------------------------
+
+
+@bp.get("/money")
+def money():
+    """Refunds the office must send by hand, orders whose money does not add up, stuck messages."""
+    return render_template(
+        "admin/money.html",
+        owed=orders.owed_refunds(),
+        mismatches=reconcile.find(),
+        troubled=outbox.troubled(),
+    )
+
+
+@bp.post("/refunds/<int:refund_id>/sent")
+def refund_sent(refund_id: int):
+    """The office transferred an owed refund to the buyer; the bank reference is kept."""
+    refund = db.session.get(Refund, refund_id)
+    if refund is None:
+        raise NotFound(_("No such refund."))
+    reference = (request.form.get("reference") or "").strip()
+    if not reference or len(reference) > 255:
+        raise InvalidInput(_("Give the bank reference of the transfer (255 characters at most)."))
+    orders.refund_sent(refund, reference)
+    flash(_("Refund recorded as sent."), "success")
+    return redirect(url_for("admin.money"), code=303)
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+def outbox_retry(message_id: int):
+    """Try a failing email or provider call again now."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(_("No such message."))
+    outbox.retry(message)
+    flash(_("Tried again."), "success")
+    return redirect(url_for("admin.money"), code=303)

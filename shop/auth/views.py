@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from shop import transaction
 from shop.auth import bp
 from shop.auth.forms import (
     ChangeEmailForm,
@@ -17,7 +18,7 @@ from shop.auth.forms import (
     ResetRequestForm,
 )
 from shop.cart import store
-from shop.extensions import db, limiter
+from shop.extensions import limiter
 from shop.mail import send_password_reset
 from shop.models import CooperativeKind, Role
 from shop.security import is_safe_next
@@ -51,11 +52,10 @@ def register():
         try:
             user = accounts.register(form.email.data, form.password.data, form.name.data)
         except DomainError as error:
-            db.session.rollback()
+            transaction.rollback()
             form.email.errors.append(str(error))
         else:
             _sign_in(user)
-            db.session.commit()
             flash(_("Welcome! Your account is ready."), "success")
             return _after_login()
     status = 400 if request.method == "POST" else 200
@@ -73,7 +73,6 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
             _sign_in(user, remember=form.remember.data)
-            db.session.commit()
             return _after_login()
         form.password.errors.append(_("Email or password is incorrect."))
     status = 400 if request.method == "POST" else 200
@@ -122,9 +121,8 @@ def reset(token: str):
         try:
             user = accounts.reset_password(token, form.password.data, secret)
         except DomainError as error:
-            db.session.rollback()
+            transaction.rollback()
             return render_template("auth/reset_invalid.html", message=str(error)), 400
-        db.session.commit()
         login_user(user)
         flash(_("Your password has been changed."), "success")
         return _after_login()
@@ -146,10 +144,9 @@ def settings():
                     current_user, password_form.current.data, password_form.password.data
                 )
             except DomainError as error:
-                db.session.rollback()
+                transaction.rollback()
                 password_form.current.errors.append(str(error))
             else:
-                db.session.commit()
                 login_user(current_user._get_current_object())  # this session keeps going
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("auth.settings"))
@@ -159,10 +156,9 @@ def settings():
             try:
                 accounts.change_email(current_user, email_form.current.data, email_form.email.data)
             except DomainError as error:
-                db.session.rollback()
+                transaction.rollback()
                 email_form.email.errors.append(str(error))
             else:
-                db.session.commit()
                 flash(_("Your email has been changed."), "success")
                 return redirect(url_for("auth.settings"))
         status = 400
@@ -196,10 +192,9 @@ def apply():
                 story=form.story.data or "",
             )
         except DomainError as error:
-            db.session.rollback()
+            transaction.rollback()
             form.name.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Thank you! The OCOP office will review your application."), "success")
             return redirect(url_for("coop.overview"))
     status = 400 if request.method == "POST" else 200
@@ -214,11 +209,10 @@ def join(token: str):
         try:
             coop = accounts.accept_invitation(current_user, token, current_app.config["SECRET_KEY"])
         except DomainError as error:
-            db.session.rollback()
+            transaction.rollback()
             return render_template(
                 "auth/join.html", token=token, error=str(error)
             ), error.status_code
-        db.session.commit()
         flash(_("You now work for %(name)s.", name=coop.name), "success")
         return redirect(url_for("coop.overview"), code=303)
     return render_template("auth/join.html", token=token)

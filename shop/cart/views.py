@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from shop import transaction
 from shop.cart import bp, store
-from shop.extensions import db
 from shop.services import cart
 from shop.services.errors import DomainError
 from shop.services.pricing import DeliveryRule
@@ -38,9 +38,8 @@ def add():
         quantity = cart.parse_quantity(request.form.get("quantity", "1"))
         store.write(cart.set_quantity(store.read(), _product_id(), quantity, add=True))
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         return _refused(error)
-    db.session.commit()
     flash(_("Added to your cart."), "success")
     return redirect(_back(url_for("cart.show")))
 
@@ -52,16 +51,14 @@ def update():
         quantity = cart.parse_quantity(request.form.get("quantity", ""))
         store.write(cart.set_quantity(store.read(), _product_id(), quantity))
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         return _refused(error)
-    db.session.commit()
     return redirect(url_for("cart.show"))
 
 
 @bp.post("/cart/remove")
 def remove():
     store.write(cart.remove(store.read(), _product_id()))
-    db.session.commit()
     return redirect(url_for("cart.show"))
 
 

@@ -17,7 +17,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from shop.catalog import bp
-from shop.extensions import db, login_manager
+from shop.extensions import login_manager
 from shop.models import Product, Role
 from shop.models.review import MAX_TEXT
 from shop.security import roles_required
@@ -79,7 +79,6 @@ def review_write(slug: str):
             "catalog/product.html", product=product, **review_context(product, form)
         ), 400
     review = reviews.write(user, product, form.stars.data, form.text.data or "")
-    db.session.commit()
     flash(_("Thank you for your review!"), "success")
     return redirect(
         url_for("catalog.product_detail", slug=slug, _anchor=f"review-{review.id}"), code=303
@@ -95,7 +94,6 @@ def review_reply(review_id: int):
     if not form.validate():
         raise InvalidInput(_("A reply is at most %(n)s characters.", n=reviews.MAX_REPLY))
     reviews.reply(review, form.reply.data or "")
-    db.session.commit()
     flash(_("Your reply is published."), "success")
     return redirect(
         url_for("catalog.product_detail", slug=review.product.slug, _anchor=f"review-{review.id}"),

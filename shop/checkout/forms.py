@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from shop.models import PaymentMethod
 from shop.services.places import province_by_code, provinces, ward_in
 
 # Vietnamese mobile numbers: 0 or +84, then 3, 5, 7, 8 or 9, then eight digits.
 MOBILE = re.compile(r"^(?:\+84|0)([35789]\d{8})$")
+CHECKOUT_KEY = r"^[A-Za-z0-9_-]{16,64}$"
+
+
+def new_checkout_key() -> str:
+    return secrets.token_urlsafe(24)
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -33,6 +39,16 @@ class CheckoutForm(FlaskForm):
     street = StringField(_l("Street address"), validators=[DataRequired(), Length(max=300)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
     payment_method = RadioField(_l("Payment method"), validators=[DataRequired()])
+    # One key per form shown: a second submit of the same form finds the order it placed.
+    checkout_key = HiddenField(
+        validators=[
+            DataRequired(_l("This form has expired. Please check your order and send it again.")),
+            Regexp(
+                CHECKOUT_KEY,
+                message=_l("This form has expired. Please check your order and send it again."),
+            ),
+        ]
+    )
 
     def __init__(self, *args, card_enabled: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,6 +64,8 @@ class CheckoutForm(FlaskForm):
         self.payment_method.choices = methods
         if not self.payment_method.data:
             self.payment_method.data = PaymentMethod.COD.value
+        if not self.is_submitted():
+            self.checkout_key.data = new_checkout_key()
 
     def validate_phone(self, field):
         if normalize_phone(field.data) is None:

@@ -1,5 +1,7 @@
-"""Checkout and order pages. Stock is taken and the order written in one commit;
-the card payment page is asked for only after that commit, so nothing is lost if it fails."""
+"""Checkout and order pages: thin views over the checkout service and the order lifecycle.
+
+The request's one commit is made by ``shop.transaction``; the card payment page is
+asked for only after an early commit of the order, so nothing is lost if Stripe fails."""
 
 from __future__ import annotations
 
@@ -17,18 +19,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop import transaction
 from shop.cart import store
 from shop.checkout import bp
-from shop.checkout.forms import CheckoutForm, normalize_phone
-from shop.extensions import csrf, db
+from shop.checkout.forms import CheckoutForm, new_checkout_key, normalize_phone
+from shop.extensions import csrf
 from shop.i18n import current_language
 from shop.mail import send_order_placed
 from shop.models import Order, PaymentMethod, PaymentStatus
 from shop.services import cart, orders, payments, qr
+from shop.services import checkout as checkout_service
 from shop.services.errors import DomainError
-from shop.services.payments import stripe as stripe_payments
 from shop.services.places import province_by_code, ward_in
 from shop.services.pricing import DeliveryRule
+from shop.transaction import commit_early
 
 
 def _rule() -> DeliveryRule:
@@ -41,7 +45,11 @@ def _order_url(order: Order, **params) -> str:
 
 @bp.route("/checkout", methods=["GET", "POST"])
 def checkout():
-    """The delivery and payment form; POST places the order."""
+    """The delivery and payment form; POST places the order (once per form shown)."""
+    if request.method == "POST":
+        placed = checkout_service.already_placed(request.form.get("checkout_key", ""), _user_id())
+        if placed is not None:
+            return redirect(_order_url(placed), code=303)
     items = store.read()
     if not items:
         flash(_("Your cart is empty."), "info")
@@ -54,48 +62,56 @@ def checkout():
     summary = cart.summarize(items, _rule(), place.name if place else None)
     if request.method == "POST" and form.validate():
         return _place(form, items)
+    if form.checkout_key.errors:
+        form.checkout_key.data = new_checkout_key()
     status = 400 if request.method == "POST" else 200
     return render_template("checkout/checkout.html", form=form, summary=summary), status
 
 
+def _user_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
 def _place(form: CheckoutForm, items: cart.Items):
     place = province_by_code(form.province.data)
-    delivery = orders.Delivery(
-        full_name=form.full_name.data.strip(),
-        phone=normalize_phone(form.phone.data),
-        email=form.email.data.strip().lower(),
-        province=place.name,
-        ward=ward_in(place, form.ward.data),
-        street=form.street.data.strip(),
-        note=(form.note.data or "").strip(),
-    )
     method = PaymentMethod(form.payment_method.data)
     config = current_app.config
+    request_ = checkout_service.Checkout(
+        items=items,
+        delivery=orders.Delivery(
+            full_name=form.full_name.data.strip(),
+            phone=normalize_phone(form.phone.data),
+            email=form.email.data.strip().lower(),
+            province=place.name,
+            ward=ward_in(place, form.ward.data),
+            street=form.street.data.strip(),
+            note=(form.note.data or "").strip(),
+        ),
+        method=method,
+        key=form.checkout_key.data,
+        rule=_rule(),
+        holds=payments.hold_minutes(config),
+        user_id=_user_id(),
+        language=current_language(),
+    )
     try:
-        orders.release_expired()  # return stock held by abandoned orders before taking any
-        order = orders.place_order(
-            items,
-            delivery,
-            method,
-            _rule(),
-            payments.hold_minutes(config),
-            user_id=current_user.id if current_user.is_authenticated else None,
-            language=current_language(),
+        placed = checkout_service.place(
+            request_, payments.provider_for(method, config), _urls, store.clear
         )
-        if method is not PaymentMethod.CARD:
-            payments.provider_for(method, config).start(order, _urls(order))
-        store.clear()
     except DomainError as error:
-        db.session.rollback()
         summary = cart.summarize(items, _rule(), place.name)
         return render_template(
             "checkout/checkout.html", form=form, summary=summary, error=str(error)
         ), error.status_code
-    db.session.commit()
-    send_order_placed(
-        order, url_for("checkout.order_page", token=order.access_token, _external=True)
-    )
+    order = placed.order
+    if placed.again:
+        return redirect(_order_url(order), code=303)
+    send_order_placed(order, _order_url(order, _external=True))
     if method is PaymentMethod.CARD:
+        commit_early(
+            "the order, its stock and the cleared cart must be saved before Stripe is asked: "
+            "if Stripe fails or hangs, one order waits for another method, never none or two"
+        )
         return _start_card_payment(order)
     return redirect(_order_url(order), code=303)
 
@@ -114,10 +130,8 @@ def _start_card_payment(order: Order):
             order, _urls(order)
         )
     except DomainError as error:
-        db.session.rollback()
         flash(str(error), "error")
         return redirect(_order_url(order), code=303)
-    db.session.commit()
     return redirect(payment.redirect_url, code=303)
 
 
@@ -162,23 +176,31 @@ def vietqr_image(token: str):
 
 @bp.post("/orders/<token>/cancel")
 def cancel(token: str):
-    """The buyer cancels an order nothing of which has shipped; stock goes back."""
+    """The buyer cancels an order nothing of which has shipped; stock and money go back."""
     order = orders.by_token(token)
+    if all(not part.is_live for part in order.parts):
+        return redirect(_order_url(order), code=303)  # cancelled already (a second tap)
     try:
-        payments.provider_for(order.payment_method, current_app.config).cancel(order)
         orders.cancel_order(order, "cancelled by the buyer")
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         flash(str(error), "error")
         return redirect(_order_url(order), code=303)
-    db.session.commit()
-    flash(_("Your order has been cancelled."), "success")
+    flash(
+        _("Your order has been cancelled. What you paid is being refunded.")
+        if order.refunds
+        else _("Your order has been cancelled."),
+        "success",
+    )
     return redirect(_order_url(order), code=303)
 
 
 @bp.post("/orders/<token>/pay")
 def pay(token: str):
-    """Pay an unpaid order by card again, or switch it to transfer or cash on delivery."""
+    """Pay an unpaid order by card again, or switch it to transfer or cash on delivery.
+
+    Safe to repeat: an open card session is reused, a switch to the current method is a no-op.
+    """
     order = orders.by_token(token)
     try:
         method = PaymentMethod(request.form.get("method", ""))
@@ -189,14 +211,15 @@ def pay(token: str):
         return redirect(_order_url(order), code=303)
     if method is PaymentMethod.CARD and order.payment_method is PaymentMethod.CARD:
         return _start_card_payment(order)
+    if method is order.payment_method:
+        return redirect(_order_url(order), code=303)
     try:
         orders.switch_method(order, method, payments.hold_minutes(current_app.config))
         payments.provider_for(method, current_app.config).start(order, _urls(order))
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         flash(str(error), "error")
         return redirect(_order_url(order), code=303)
-    db.session.commit()
     return redirect(_order_url(order), code=303)
 
 
@@ -206,10 +229,8 @@ def stripe_webhook():
     """Stripe's events: signature checked over the raw body, each event applied once."""
     if not payments.card_enabled(current_app.config):
         abort(404)
-    provider = payments.stripe_checkout(current_app.config)
-    event = provider.verify(request.get_data(), request.headers.get("Stripe-Signature"))
-    if not stripe_payments.record_event(event):
+    provider = payments.provider_for(PaymentMethod.CARD, current_app.config)
+    result = provider.handle_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    if result.duplicate:
         return jsonify(received=True, duplicate=True)
-    stripe_payments.handle_event(event)
-    db.session.commit()
     return jsonify(received=True)

@@ -31,16 +31,27 @@ class ProductForm(FlaskForm):
     price = IntegerField(
         _l("Price"), validators=[DataRequired(), NumberRange(min=1, max=99_999_999)]
     )
-    stock = IntegerField(_l("Stock"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
+    stock = IntegerField(
+        _l("Opening stock"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
+    )
+    stock_change = IntegerField(
+        _l("Units received (+) or removed (−)"),
+        validators=[Optional(), NumberRange(min=-1_000_000, max=1_000_000)],
+    )
     gtin = StringField(_l("GTIN"), validators=[DataRequired(), Length(max=14)])
     active = BooleanField(_l("Active"), default=True)
     photo = FileField(_l("Photo"))
 
 
 class StockForm(FlaskForm):
-    stock = IntegerField(
-        _l("Stock"),
-        validators=[DataRequired(message=_l("Enter a number.")), NumberRange(min=0, max=1_000_000)],
+    """Units received (positive) or removed (negative): a change, never an absolute stock."""
+
+    change = IntegerField(
+        _l("Add or remove units"),
+        validators=[
+            DataRequired(message=_l("Give a number of units to add or remove, other than 0.")),
+            NumberRange(min=-1_000_000, max=1_000_000),
+        ],
     )
 
 

@@ -10,6 +10,7 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from shop import transaction
 from shop.clock import VIETNAM
 from shop.coop import bp
 from shop.coop.forms import (
@@ -64,14 +65,15 @@ def overview():
 
 
 @bp.get("/products")
-def product_list():
+def product_list(error: str | None = None, status: int = 200):
     return render_template(
         "coop/products.html",
         coop=_coop(),
         products=products.products_of(_coop()),
-        stock_form=StockForm(),
-        csv_form=CsvForm(),
-    )
+        stock_form=StockForm(formdata=None),
+        csv_form=CsvForm(formdata=None),
+        error=error,
+    ), status
 
 
 def _product_form(product: Product | None = None) -> ProductForm:
@@ -97,6 +99,7 @@ def _data(form: ProductForm) -> products.ProductData:
         unit=form.unit.data,
         price=form.price.data,
         stock=form.stock.data or 0,
+        stock_change=form.stock_change.data or 0,
         gtin=(form.gtin.data or "").strip(),
         active=form.active.data,
         description_vi=form.description_vi.data or "",
@@ -136,25 +139,25 @@ def _save_product(form: ProductForm, product: Product | None):
         if photo and photo.filename:
             images.add_photo(product, photo.read(), _upload_dir())
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         return render_template(
             "coop/product_form.html", form=form, product=product, error=str(error)
         ), error.status_code
-    db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("coop.product_list"), code=303)
 
 
 @bp.post("/products/<int:product_id>/stock")
 def product_stock(product_id: int):
-    """Set the stock after a harvest, from the product list."""
+    """Add units after a harvest or remove lost ones, from the product list."""
     product = products.owned_product(_coop(), product_id)
     form = StockForm()
     if not form.validate():
-        flash(_("The stock is a whole number from 0 to 1,000,000."), "error")
-        return redirect(url_for("coop.product_list"), code=303)
-    products.set_stock(product, form.stock.data)
-    db.session.commit()
+        return product_list(_("Give a number of units to add or remove, other than 0."), 400)
+    try:
+        products.change_stock(product, form.change.data)
+    except DomainError as error:
+        return product_list(str(error), error.status_code)
     flash(_("Stock of %(name)s is now %(n)s.", name=product.name_vi, n=product.stock), "success")
     return redirect(url_for("coop.product_list"), code=303)
 
@@ -184,9 +187,8 @@ def products_import():
     categories = {c.slug: c for g in catalog.groups() for c in (g, *g.children)}
     report = products.import_csv(_coop(), text, categories)
     if not report.ok:
-        db.session.rollback()
+        transaction.rollback()
         return render_template("coop/import_report.html", report=report), 400
-    db.session.commit()
     flash(_("Imported: %(c)s new, %(u)s updated.", c=report.created, u=report.updated), "success")
     return redirect(url_for("coop.product_list"), code=303)
 
@@ -214,10 +216,9 @@ def lots(product_id: int):
         try:
             lot = tracing.create_lot(product, form.code.data, **fields)
         except DomainError as error:
-            db.session.rollback()
+            transaction.rollback()
             form.code.errors.append(str(error))
         else:
-            db.session.commit()
             return redirect(url_for("coop.lot_detail", lot_id=lot.id), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template(
@@ -248,10 +249,9 @@ def lot_detail(lot_id: int):
                 photo_path=photo_path,
             )
         except DomainError as error:
-            db.session.rollback()
+            transaction.rollback()
             form.occurred_at.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("coop.lot_detail", lot_id=lot.id), code=303)
     threshold = current_app.config["SCAN_WARNING_THRESHOLD"]
@@ -279,7 +279,6 @@ def lot_labels(lot_id: int):
     pdf = labels.render_sheet(
         lot, units, current_app.config["PUBLIC_BASE_URL"], level="Q" if form.sturdy.data else "M"
     )
-    db.session.commit()
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -328,14 +327,13 @@ def order_action(part_id: int, action: str):
         else:
             raise NotFound(_("Unknown action."))
     except DomainError as error:
-        db.session.rollback()
+        transaction.rollback()
         return render_template(
             "coop/orders.html",
             parts=dashboard.parts(_coop()),
             ship_form=ShipForm(),
             error=str(error),
         ), error.status_code
-    db.session.commit()
     flash(_("Order %(number)s updated.", number=part.order.number), "success")
     return redirect(url_for("coop.order_list"), code=303)
 

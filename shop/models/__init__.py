@@ -2,6 +2,7 @@
 
 from shop.models.catalog import Category, Product, ProductImage
 from shop.models.cooperative import Certification, CertificationKind, Cooperative, CooperativeKind
+from shop.models.inventory import StockMovement
 from shop.models.orders import (
     CartItem,
     Order,
@@ -12,7 +13,16 @@ from shop.models.orders import (
     PaymentMethod,
     PaymentStatus,
 )
-from shop.models.payments import Payment, Provider, ProviderEvent, Refund
+from shop.models.outbox import OutboxMessage, OutboxState
+from shop.models.payments import (
+    Payment,
+    PaymentState,
+    Provider,
+    ProviderEvent,
+    Refund,
+    RefundKind,
+    RefundState,
+)
 from shop.models.rating import OcopLevel, OcopRating
 from shop.models.review import Review
 from shop.models.trace import BizStep, Lot, Scan, TraceEvent, Unit
@@ -32,19 +42,25 @@ __all__ = [
     "Order",
     "OrderLine",
     "OrderPart",
+    "OutboxMessage",
+    "OutboxState",
     "PartStatus",
     "PartStatusChange",
     "Payment",
     "PaymentMethod",
+    "PaymentState",
     "PaymentStatus",
     "Product",
     "ProductImage",
     "Provider",
     "ProviderEvent",
     "Refund",
+    "RefundKind",
+    "RefundState",
     "Review",
     "Role",
     "Scan",
+    "StockMovement",
     "TraceEvent",
     "Unit",
     "User",

@@ -17,7 +17,7 @@ from shop.models.types import UTCDateTime, str_enum
 if TYPE_CHECKING:
     from shop.models.catalog import Product
     from shop.models.cooperative import Cooperative
-    from shop.models.payments import Payment
+    from shop.models.payments import Payment, Refund
     from shop.models.user import User
 
 
@@ -44,12 +44,12 @@ class PaymentMethod(enum.StrEnum):
 
 
 class PaymentStatus(enum.StrEnum):
-    UNPAID = "unpaid"  # card or transfer awaited; stock is held until expires_at
-    PAID = "paid"
+    UNPAID = "unpaid"  # card or transfer awaited (perhaps in part); stock held until expires_at
+    PAID = "paid"  # what the live parts are worth has been received
     ON_DELIVERY = "on_delivery"  # cash on delivery: paid to the courier
     FAILED = "failed"
-    EXPIRED = "expired"
-    REFUNDED = "refunded"
+    EXPIRED = "expired"  # never paid, and cancelled or timed out
+    REFUNDED = "refunded"  # everything received has been (or is being) given back
 
 
 class PartStatus(enum.StrEnum):
@@ -93,21 +93,39 @@ class Order(db.Model):
     subtotal: Mapped[int] = mapped_column(sa.BigInteger)
     delivery_total: Mapped[int] = mapped_column(sa.BigInteger)
     total: Mapped[int] = mapped_column(sa.BigInteger)
-    amount_paid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount_paid: Mapped[int] = mapped_column(
+        sa.BigInteger, default=0, comment="money received, before refunds"
+    )
     amount_mismatch: Mapped[bool] = mapped_column(default=False)
     attention: Mapped[str] = mapped_column(sa.String(300), default="", comment="for the office")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checkout_key: Mapped[str | None] = mapped_column(
+        sa.String(64), unique=True, comment="the checkout form's one-time key"
+    )
 
     user: Mapped[User | None] = relationship()
     parts: Mapped[list[OrderPart]] = relationship(
         back_populates="order", order_by="OrderPart.id", cascade="all, delete-orphan"
     )
     payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.id")
+    refunds: Mapped[list[Refund]] = relationship(back_populates="order", order_by="Refund.id")
 
     @property
     def lines(self) -> list[OrderLine]:
         return [line for part in self.parts for line in part.lines]
+
+    @property
+    def amount_due(self) -> int:
+        """What the parts still to be served are worth."""
+        return sum(part.total for part in self.parts if part.is_live)
+
+    @property
+    def amount_missing(self) -> int:
+        """What an unpaid order still waits for (a transfer may arrive in pieces)."""
+        if self.payment_status is not PaymentStatus.UNPAID:
+            return 0
+        return max(self.amount_due - self.amount_paid, 0)
 
 
 class OrderPart(db.Model):
@@ -141,6 +159,11 @@ class OrderPart(db.Model):
     @property
     def total(self) -> int:
         return self.subtotal + self.delivery_fee
+
+    @property
+    def is_live(self) -> bool:
+        """Neither cancelled nor refunded: the buyer still owes, or has paid, for it."""
+        return self.status not in (PartStatus.CANCELLED, PartStatus.REFUNDED)
 
 
 class OrderLine(db.Model):

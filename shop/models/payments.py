@@ -23,8 +23,27 @@ class Provider(enum.StrEnum):
     COD = "cod"
 
 
+class PaymentState(enum.StrEnum):
+    OPEN = "open"  # started, money not yet seen
+    RECEIVED = "received"  # the money arrived (amount_received)
+    EXPIRED = "expired"  # the provider closed it unpaid
+    FAILED = "failed"
+    CANCELLED = "cancelled"  # the order stopped using it (another method, cancelled order)
+
+
+class RefundState(enum.StrEnum):
+    PENDING = "pending"  # to be sent through the provider (Stripe) by the outbox
+    OWED = "owed"  # to be sent by hand (bank transfer, cash): the office's queue
+    SENT = "sent"
+
+
+class RefundKind(enum.StrEnum):
+    SETTLEMENT = "settlement"  # money beyond what the live parts are worth
+    GOODWILL = "goodwill"  # the office gave part of the price back; parts unchanged
+
+
 class Payment(db.Model):
-    """One attempt to collect an order's total (a Stripe Checkout Session, a transfer, cash)."""
+    """One attempt to collect money (a Stripe Checkout Session, a transfer received, cash)."""
 
     __tablename__ = "payment"
 
@@ -37,9 +56,14 @@ class Payment(db.Model):
     reference: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
     payment_intent: Mapped[str] = mapped_column(sa.String(255), default="")
     redirect_url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    state: Mapped[PaymentState] = mapped_column(
+        str_enum(PaymentState, 20), default=PaymentState.OPEN
+    )
+    amount_received: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="payments")
+    refunds: Mapped[list[Refund]] = relationship(back_populates="payment", order_by="Refund.id")
 
 
 class ProviderEvent(db.Model):
@@ -57,7 +81,7 @@ class ProviderEvent(db.Model):
 
 
 class Refund(db.Model):
-    """Money returned to a buyer, by the provider or by hand."""
+    """Money returned to a buyer: by the provider (pending, then sent) or by hand (owed, sent)."""
 
     __tablename__ = "refund"
 
@@ -65,11 +89,20 @@ class Refund(db.Model):
     order_id: Mapped[int] = mapped_column(
         sa.ForeignKey("order_.id", ondelete="CASCADE"), index=True
     )
+    payment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("payment.id", ondelete="SET NULL"), index=True
+    )
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     provider: Mapped[Provider] = mapped_column(str_enum(Provider))
     reference: Mapped[str] = mapped_column(sa.String(255), default="")
     manual: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    state: Mapped[RefundState] = mapped_column(str_enum(RefundState, 20), default=RefundState.SENT)
+    kind: Mapped[RefundKind] = mapped_column(
+        str_enum(RefundKind, 20), default=RefundKind.SETTLEMENT
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    order: Mapped[Order] = relationship()
+    order: Mapped[Order] = relationship(back_populates="refunds")
+    payment: Mapped[Payment | None] = relationship(back_populates="refunds")

@@ -21,7 +21,6 @@ from shop.models import (
     OcopRating,
     Order,
     OrderPart,
-    PartStatus,
     PaymentMethod,
     PaymentStatus,
     Product,
@@ -31,15 +30,11 @@ from shop.models import (
 )
 from shop.services import gs1, orders
 from shop.services.errors import Conflict, InvalidInput, NotFound
-from shop.services.payments.base import PaymentProvider
 from shop.services.payments.vietqr import mark_transfer_received
 from shop.services.ratings import current_rating
 from shop.services.text import search_terms
 
 EXPIRY_WARNING_DAYS = 60
-TRANSFER_RECEIVABLE = (PaymentStatus.UNPAID, PaymentStatus.EXPIRED)
-
-
 # --- Overview ------------------------------------------------------------------------------
 
 
@@ -268,56 +263,31 @@ def refunds(order: Order) -> list[Refund]:
 
 
 def collected(order: Order) -> int:
-    """Money the shop received for the order: the payment, or cash handed to couriers."""
-    if order.payment_method is PaymentMethod.COD:
-        return sum(part.total for part in order.parts if part.cash_received_at is not None)
-    if order.payment_status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
-        return order.amount_paid
-    return 0
+    """Money the shop received for the order: payments, and cash handed to couriers."""
+    return orders.received(order)
 
 
 def refundable(order: Order) -> int:
     """What may still be refunded: collected minus what was already refunded."""
-    return max(collected(order) - sum(r.amount for r in refunds(order)), 0)
+    return orders.refundable(order)
 
 
 def can_receive_transfer(order: Order) -> bool:
-    return (
-        order.payment_method is PaymentMethod.VIETQR and order.payment_status in TRANSFER_RECEIVABLE
-    )
+    """Any bank-transfer order: a transfer after cancellation or beyond the total is refunded."""
+    return order.payment_method is PaymentMethod.VIETQR
 
 
 def receive_transfer(order: Order, amount: int) -> None:
     """The office saw the buyer's VietQR transfer on the bank statement."""
     if not can_receive_transfer(order):
-        raise Conflict(_l("Only unpaid bank-transfer orders can be marked as received."))
+        raise Conflict(_l("Only bank-transfer orders can receive a transfer."))
     mark_transfer_received(order, amount)
 
 
-def refund(order: Order, amount: int, reason: str, provider: PaymentProvider) -> bool:
-    """Return ``amount`` đồng through the order's provider; True when now refunded in full.
+def refund(order: Order, amount: int, reason: str) -> bool:
+    """Return ``amount`` đồng; True when that was everything, which refunds every part.
 
-    Card payments go back through Stripe (with an idempotency key); transfers and
-    cash are recorded as manual refunds by the same interface. After a full refund
-    the order is REFUNDED and its parts follow wherever the transition table allows.
+    Card money goes back through Stripe (by the outbox, with an idempotency key);
+    transfers and cash become refunds owed, in the office's queue until sent.
     """
-    if not (reason or "").strip():
-        raise InvalidInput(_l("Give a reason for the refund."))
-    left = refundable(order)
-    if left <= 0:
-        raise Conflict(_l("Nothing is left to refund on this order."))
-    if not isinstance(amount, int) or not 1 <= amount <= left:
-        raise InvalidInput(_l("The refund must be a whole number of đồng from 1 to %(n)s.", n=left))
-    provider.refund(order, amount, reason.strip())
-    if amount < left:
-        return False
-    _mark_refunded(order)
-    return True
-
-
-def _mark_refunded(order: Order) -> None:
-    order.payment_status = PaymentStatus.REFUNDED
-    for part in order.parts:
-        if PartStatus.REFUNDED in orders.TRANSITIONS[part.status]:
-            orders.transition(part, PartStatus.REFUNDED, "refunded by the OCOP office")
-    db.session.flush()
+    return orders.office_refund(order, amount, reason)

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from shop.extensions import db
 from shop.models import Category, Cooperative, Product
-from shop.services import gs1
+from shop.services import gs1, inventory
 from shop.services.errors import Conflict, InvalidInput, NotFound
 from shop.services.text import free_slug
 
@@ -40,11 +40,12 @@ class ProductData:
     category: Category
     unit: str
     price: int
-    stock: int
+    stock: int  # a new product's opening stock; an existing product's is never overwritten
     gtin: str
     active: bool = True
     description_vi: str = ""
     description_en: str = ""
+    stock_change: int = 0  # units received (+) or removed (-) when editing
 
 
 def owned_product(coop: Cooperative, product_id: int) -> Product:
@@ -84,33 +85,37 @@ def check(data: ProductData, existing: Product | None = None) -> None:
 
 def create(coop: Cooperative, data: ProductData) -> Product:
     check(data)
-    product = Product(cooperative=coop, slug=free_slug(Product.slug, data.name_vi, "san-pham"))
+    product = Product(
+        cooperative=coop, slug=free_slug(Product.slug, data.name_vi, "san-pham"), stock=0
+    )
     _apply(product, data)
     db.session.add(product)
     db.session.flush()
+    inventory.opening(product, data.stock)
     return product
 
 
 def update(product: Product, data: ProductData) -> None:
+    """Save the form's fields. Stock is never written from a form that may be stale:
+    only ``stock_change`` applies, as a delta under lock."""
     check(data, existing=product)
     _apply(product, data)
     db.session.flush()
+    if data.stock_change:
+        inventory.adjust(product, data.stock_change, "changed by the cooperative")
 
 
 def _apply(product: Product, data: ProductData) -> None:
     product.name_vi, product.name_en = data.name_vi.strip(), data.name_en.strip()
     product.category, product.unit = data.category, data.unit.strip()
-    product.price, product.stock, product.active = data.price, data.stock, data.active
+    product.price, product.active = data.price, data.active
     product.gtin = data.gtin.zfill(14)
     product.description_vi, product.description_en = data.description_vi, data.description_en
 
 
-def set_stock(product: Product, stock: int) -> None:
-    """After a harvest: the new quantity on hand, in one step."""
-    if not 0 <= stock <= MAX_STOCK:
-        raise InvalidInput(_l("The stock is a whole number from 0 to 1,000,000."))
-    product.stock = stock
-    db.session.flush()
+def change_stock(product: Product, delta: int) -> int:
+    """After a harvest (+) or a loss (-): the new stock, changed by ``delta`` under lock."""
+    return inventory.adjust(product, delta, "changed by the cooperative")
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -150,7 +155,11 @@ class ImportReport:
 
 
 def import_csv(coop: Cooperative, text: str, categories: dict[str, Category]) -> ImportReport:
-    """Create or update products by GTIN. All rows or none: any refused row stops the import."""
+    """Create or update products by GTIN. All rows or none: any refused row stops the import.
+
+    ``stock`` is the opening stock of new products; a known product's stock changes only
+    by the optional ``stock_change`` column (units received or removed), never to an
+    absolute number from a file exported before today's orders."""
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = {"gtin", "name_vi", "group", "unit", "price", "stock"} - set(reader.fieldnames or [])
@@ -203,6 +212,7 @@ def _row_data(row: dict, categories: dict[str, Category]) -> ProductData:
         unit=(row.get("unit") or "").strip() or "cái",
         price=integer("price"),
         stock=integer("stock"),
+        stock_change=integer("stock_change") if (row.get("stock_change") or "").strip() else 0,
         gtin=(row.get("gtin") or "").strip(),
         active=(row.get("active") or "1").strip().lower() not in ("0", "false", "no", "không"),
         description_vi=row.get("description_vi") or "",

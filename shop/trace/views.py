@@ -14,7 +14,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from shop.extensions import db
 from shop.i18n import current_language
 from shop.models import Lot, Product, Unit
 from shop.services import epcis, gs1, qr, tracing
@@ -49,7 +48,6 @@ def resolve(gtin: str, lot_code: str | None = None, serial: str | None = None):
     if unit is not None:
         if request.method == "GET" and not tracing.is_robot(request.user_agent.string):
             tracing.record_scan(unit, address=request.remote_addr, language=current_language())
-            db.session.commit()
         summary = tracing.scan_summary(unit)
     response = Response(
         render_template(

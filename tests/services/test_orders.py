@@ -7,7 +7,14 @@ import sqlalchemy as sa
 
 from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import OrderPart, PartStatus, PaymentMethod, PaymentStatus, Product
+from shop.models import (
+    OrderPart,
+    PartStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Product,
+    RefundState,
+)
 from shop.services import orders
 from shop.services.errors import Conflict, InvalidInput
 from shop.services.pricing import DeliveryRule, region_of
@@ -112,22 +119,25 @@ def test_cancel_returns_stock_until_shipped(catalog):
         orders.cancel_order(second, "too late")
 
 
-def test_payment_mismatch_is_flagged_and_late_payment_retakes_stock(catalog):
+def test_an_underpaid_transfer_waits_and_a_late_one_is_refunded(catalog):
     order = orders.place_order({catalog.tea.id: 1}, HANOI, PaymentMethod.VIETQR, RULE, HOLDS)
-    orders.record_payment(order, order.total - 1000)
+    orders.receive_transfer(order, order.total - 1000)
+    assert order.payment_status is PaymentStatus.UNPAID and order.amount_missing == 1000
     assert order.amount_mismatch and order.attention
     late = orders.place_order({catalog.banana.id: 3}, HANOI, PaymentMethod.VIETQR, RULE, HOLDS)
-    orders.payment_failed(late, "payment time expired")
+    orders.expire(late, "payment time expired")
     assert stock(catalog.banana) == 10
-    orders.record_payment(late, late.total)
-    assert stock(catalog.banana) == 7
-    assert all(p.status is PartStatus.PAID for p in late.parts) and not late.attention
+    orders.receive_transfer(late, late.total)
+    assert stock(catalog.banana) == 10  # a cancelled order is never revived
+    assert all(p.status is PartStatus.CANCELLED for p in late.parts) and late.attention
+    assert [(r.amount, r.state) for r in late.refunds] == [(late.total, RefundState.OWED)]
 
 
-def test_payment_recorded_twice_counts_once(catalog):
+def test_a_payment_recorded_twice_counts_once(catalog):
     order = orders.place_order({catalog.tea.id: 1}, HANOI, PaymentMethod.VIETQR, RULE, HOLDS)
-    orders.record_payment(order, order.total)
-    orders.record_payment(order, order.total)
+    payment = orders.receive_transfer(order, order.total)
+    assert orders.payment_received(payment, order.total) is False
+    assert order.amount_paid == order.total
     assert sum(len(p.history) for p in order.parts) == 1
     assert db.session.scalar(sa.select(sa.func.count(OrderPart.id))) == 1
 

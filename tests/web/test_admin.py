@@ -51,7 +51,10 @@ def buy(app, product, method="cod", quantity="1") -> Order:
     """A guest buys ``product`` in a client of their own; returns the order."""
     buyer = app.test_client()
     buyer.post("/cart/add", data={"product_id": product.id, "quantity": quantity})
-    response = buyer.post("/checkout", data=ADDRESS | {"payment_method": method})
+    response = buyer.post(
+        "/checkout",
+        data=ADDRESS | {"payment_method": method, "checkout_key": factories.checkout_key()},
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     return db.session.scalars(sa.select(Order).order_by(Order.id.desc())).first()
 

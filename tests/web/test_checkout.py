@@ -11,7 +11,7 @@ from vietnam_qr_pay import QRPay
 
 from shop.extensions import db
 from shop.models import Order, PartStatus, PaymentStatus, Product, ProviderEvent
-from tests.factories import CHECKOUT_FORM
+from tests.factories import CHECKOUT_FORM, checkout_key
 
 ADDRESS = CHECKOUT_FORM | {"note": "Gọi trước khi giao"}
 
@@ -21,7 +21,8 @@ def add(client, product, quantity="1"):
 
 
 def place(client, method="cod", **overrides):
-    return client.post("/checkout", data=ADDRESS | {"payment_method": method} | overrides)
+    data = ADDRESS | {"payment_method": method, "checkout_key": checkout_key()} | overrides
+    return client.post("/checkout", data=data)
 
 
 def the_order() -> Order:

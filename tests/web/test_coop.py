@@ -212,6 +212,7 @@ def test_fulfilling_a_cash_on_delivery_part(client, member, catalog, app):
             "ward": "Ba Đình",
             "street": "5 Phan Đình Phùng",
             "payment_method": "cod",
+            "checkout_key": factories.checkout_key(),
         },
     )
     order = db.session.scalars(sa.select(Order)).one()

@@ -32,7 +32,10 @@ def signed_in(app, email: str):
 
 def buy(client, product) -> Order:
     client.post("/cart/add", data={"product_id": product.id, "quantity": "1"})
-    response = client.post("/checkout", data=ADDRESS | {"payment_method": "cod"})
+    response = client.post(
+        "/checkout",
+        data=ADDRESS | {"payment_method": "cod", "checkout_key": factories.checkout_key()},
+    )
     assert response.status_code == 303, response.get_data(as_text=True)
     return db.session.scalars(sa.select(Order).order_by(Order.id.desc())).first()
 

@@ -14,6 +14,7 @@ from shop.extensions import db
 from shop.models import Category, Cooperative, Order, Product
 from shop.services import gs1
 from tests.conftest import ON_POSTGRES
+from tests.factories import checkout_key
 from tests.fake_stripe import Server
 
 BUYERS, UNITS = 20, 5
@@ -83,7 +84,7 @@ def _buy(base: str, product_id: int, start: threading.Barrier, results: list) ->
 
     assert post("/cart/add", {"product_id": product_id, "quantity": 1})[0] == 302
     start.wait()
-    results.append(post("/checkout", ADDRESS))
+    results.append(post("/checkout", ADDRESS | {"checkout_key": checkout_key()}))
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext as _l
 from shop.clock import utcnow
 from shop.extensions import db
 from shop.models import Order, OrderPart, PartStatus, Payment, PaymentMethod, Provider, Refund
-from shop.services.errors import Conflict
-from shop.services.payments.base import Urls
+from shop.services import orders
+from shop.services.errors import Conflict, NotFound
+from shop.services.payments.base import EventResult, Urls
 
 
 class CashOnDelivery:
@@ -18,13 +19,13 @@ class CashOnDelivery:
         db.session.flush()
         return payment
 
-    def refund(self, order: Order, amount: int, reason: str) -> None:
-        db.session.add(
-            Refund(order=order, amount=amount, provider=Provider.COD, manual=True, reason=reason)
-        )
-        db.session.flush()
+    def handle_event(self, payload: bytes, signature: str | None) -> EventResult:
+        raise NotFound(_l("Cash on delivery sends no events."))
 
-    def cancel(self, order: Order) -> None:
+    def send_refund(self, refund: Refund) -> None:
+        """Cash goes back by hand: the refund stays owed until the office records it."""
+
+    def cancel(self, payment: Payment) -> None:
         return None
 
 
@@ -37,4 +38,4 @@ def record_cash_received(part: OrderPart) -> None:
         raise Conflict(_l("Cash is recorded for delivered cash-on-delivery parts only."))
     if part.cash_received_at is None:
         part.cash_received_at = utcnow()
-    db.session.flush()
+    orders.settle(part.order, "cash received")

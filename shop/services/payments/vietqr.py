@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from shop.extensions import db
-from shop.models import Order, Payment, PaymentStatus, Provider, Refund
+from shop.models import Order, Payment, PaymentMethod, Provider, Refund
 from shop.services import orders
-from shop.services.errors import Conflict, InvalidInput
-from shop.services.payments.base import Urls
+from shop.services.errors import Conflict, InvalidInput, NotFound
+from shop.services.payments.base import EventResult, Urls
 from shop.services.text import fold
 
 NAPAS_GUID = "A000000727"
@@ -71,6 +71,7 @@ class VietQrTransfer:
         self.account = account
 
     def start(self, order: Order, urls: Urls) -> Payment:
+        """The transfer the order waits for; each transfer received is a payment of its own."""
         payment = Payment(
             order=order,
             provider=Provider.VIETQR,
@@ -82,22 +83,21 @@ class VietQrTransfer:
         return payment
 
     def qr_payload(self, order: Order) -> str:
-        return payload(self.account, order.total, purpose_of(order))
+        """The QR for what is still missing (all of it, or the rest after a part transfer)."""
+        return payload(self.account, order.amount_missing or order.total, purpose_of(order))
 
-    def refund(self, order: Order, amount: int, reason: str) -> None:
-        db.session.add(
-            Refund(order=order, amount=amount, provider=Provider.VIETQR, manual=True, reason=reason)
-        )
-        db.session.flush()
+    def handle_event(self, payload: bytes, signature: str | None) -> EventResult:
+        raise NotFound(_l("Bank transfers are recorded by the office."))
 
-    def cancel(self, order: Order) -> None:
+    def send_refund(self, refund: Refund) -> None:
+        """Transfers go back by hand: the refund stays owed until the office records it."""
+
+    def cancel(self, payment: Payment) -> None:
         return None
 
 
 def mark_transfer_received(order: Order, amount: int) -> None:
-    """The office saw the transfer on the bank statement."""
-    if order.payment_status is PaymentStatus.PAID:
-        raise Conflict(_l("This order is already paid."))
-    if amount <= 0:
-        raise InvalidInput(_l("The amount received must be positive."))
-    orders.record_payment(order, amount)
+    """The office saw a transfer for the order on the bank statement (it may be one of several)."""
+    if order.payment_method is not PaymentMethod.VIETQR:
+        raise Conflict(_l("Only bank-transfer orders can receive a transfer."))
+    orders.receive_transfer(order, amount)
