@@ -103,12 +103,15 @@ def downgrade():
     with op.batch_alter_table('refund', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_refund_payment_id_payment'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_refund_payment_id'))
+        batch_op.drop_constraint(batch_op.f('ck_refund_refundkind'), type_='check')
+        batch_op.drop_constraint(batch_op.f('ck_refund_refundstate'), type_='check')
         batch_op.drop_column('sent_at')
         batch_op.drop_column('kind')
         batch_op.drop_column('state')
         batch_op.drop_column('payment_id')
 
     with op.batch_alter_table('payment', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_payment_paymentstate'), type_='check')
         batch_op.drop_column('amount_received')
         batch_op.drop_column('state')
 

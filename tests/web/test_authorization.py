@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from shop.extensions import db
-from shop.models import OcopRating, Order, Review
-from shop.services import orders, tracing
+from shop.models import OcopRating, Order, Provider, Refund, RefundState, Review
+from shop.services import orders, outbox, tracing
 from shop.services.pricing import DeliveryRule
 from tests import factories
 from tests.factories import sign_in
@@ -40,6 +40,9 @@ def world(catalog):
         product_id=catalog.banana.id, user_id=accounts["customer"].id, stars=5, text="Ngon"
     )
     db.session.add(review)
+    refund = Refund(order=order, amount=1000, provider=Provider.VIETQR, state=RefundState.OWED)
+    db.session.add(refund)
+    message = outbox.enqueue("email", to="k@example.vn", subject="s", body="b")
     db.session.commit()
     rating = db.session.scalars(
         sa.select(OcopRating).where(OcopRating.product_id == catalog.banana.id)
@@ -55,6 +58,8 @@ def world(catalog):
         "rating_id": rating.id,
         "number": order.number,
         "review_id": review.id,
+        "refund_id": refund.id,
+        "message_id": message.id,
     }
     return accounts, values
 

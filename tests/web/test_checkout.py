@@ -241,7 +241,7 @@ def test_card_checkout_session_in_whole_dong(client, catalog, fake_stripe):
     assert session["client_reference_id"] == order.number
     assert session["metadata"]["order_id"] == str(order.id)
     keys = [key for method, path, key in fake_stripe.requests if path == "/v1/checkout/sessions"]
-    assert keys == [f"order-{order.id}-checkout"]
+    assert keys == [f"order-{order.id}-checkout-1"]
     assert order.payments[0].reference == session["id"]
 
 
