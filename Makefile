@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed-stamp
 MO      = translations/vi/LC_MESSAGES/messages.mo
 export FLASK_APP = wsgi
 
-.PHONY: run test test-pg bench install lint format translations extract-messages clean
+.PHONY: run test test-pg test-deep bench install lint format translations extract-messages clean
 
 run: install  ## serve the demo shop on http://127.0.0.1:5000 (SQLite in instance/)
 	$(BIN)/flask db upgrade
@@ -18,6 +18,9 @@ test: install  ## the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is 
 
 test-pg: install
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+
+test-deep: install  ## the money state machine with many more random sequences
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/services/test_money_machine.py -p no:cacheprovider
 
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 

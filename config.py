@@ -63,6 +63,13 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() == "true"
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Chợ OCOP <donhang@ocop.shop>")
     MAIL_BACKEND = "smtp" if MAIL_SERVER else "console"
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    # Outside services: bounded waits, bounded retries (see shop/services/payments/stripe.py).
+    STRIPE_TIMEOUT = _env_int("STRIPE_TIMEOUT", 10)
+    STRIPE_MAX_RETRIES = _env_int("STRIPE_MAX_RETRIES", 2)
+    # Deliver outbox messages right after the request's commit; false when cron or a
+    # worker runs `flask outbox`.
+    OUTBOX_INLINE = os.environ.get("OUTBOX_INLINE", "true").lower() == "true"
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
 

@@ -18,10 +18,21 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 
 from shop import create_app
 from shop.extensions import db
 from tests import factories
+
+# Property tests: a quick profile for `make test`, a deep one for `make test-deep`.
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
+settings.register_profile(
+    "ci", max_examples=20, stateful_step_count=25, deadline=None, suppress_health_check=_SLOW_OK
+)
+settings.register_profile(
+    "deep", max_examples=400, stateful_step_count=50, deadline=None, suppress_health_check=_SLOW_OK
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith("postgresql")

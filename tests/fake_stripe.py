@@ -161,20 +161,42 @@ def create_app(state: FakeStripe) -> Flask:
     @app.post("/v1/checkout/sessions/<session_id>/expire")
     def expire_session(session_id):
         session = state.sessions[session_id]
+        if session["status"] != "open":  # as Stripe: only an open session can be expired
+            return jsonify(
+                error={
+                    "type": "invalid_request_error",
+                    "message": f"Only Checkout Sessions with a status of open can be expired; "
+                    f"this one is {session['status']}.",
+                }
+            ), 400
         session.update(status="expired")
         return jsonify(session)
 
     @app.post("/v1/refunds")
     def refund():
+        key = request.headers.get("Idempotency-Key")
+        if key and key in state._idempotent:
+            return jsonify(state._idempotent[key])
         params = _nest(request.form)
+        intent, amount = params["payment_intent"], int(params["amount"])
+        paid = sum(
+            s["amount_total"] for s in state.sessions.values() if s["payment_intent"] == intent
+        )
+        already = sum(r["amount"] for r in state.refunds if r["payment_intent"] == intent)
+        if amount > paid - already:  # as Stripe: never more than the charge
+            return jsonify(
+                error={"type": "invalid_request_error", "message": "Refund exceeds the charge."}
+            ), 400
         item = {
             "id": f"re_{next(_ids)}",
             "object": "refund",
-            "amount": int(params["amount"]),
-            "payment_intent": params["payment_intent"],
+            "amount": amount,
+            "payment_intent": intent,
             "status": "succeeded",
         }
         state.refunds.append(item)
+        if key:
+            state._idempotent[key] = item
         return jsonify(item)
 
     @app.get("/pay/<session_id>")
@@ -193,6 +215,32 @@ def create_app(state: FakeStripe) -> Flask:
         return redirect(session["success_url"], code=303)
 
     return app
+
+
+class Silent:
+    """A server that accepts connections and never answers (a hanging API)."""
+
+    def __init__(self):
+        import socket
+
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        self.held: list = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self):
+        with contextlib.suppress(OSError):
+            while True:
+                self.held.append(self.socket.accept()[0])
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.socket.close()
+        for connection in self.held:
+            connection.close()
 
 
 class Server:

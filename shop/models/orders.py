@@ -93,9 +93,7 @@ class Order(db.Model):
     subtotal: Mapped[int] = mapped_column(sa.BigInteger)
     delivery_total: Mapped[int] = mapped_column(sa.BigInteger)
     total: Mapped[int] = mapped_column(sa.BigInteger)
-    amount_paid: Mapped[int] = mapped_column(
-        sa.BigInteger, default=0, comment="money received, before refunds"
-    )
+    amount_paid: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # received, before refunds
     amount_mismatch: Mapped[bool] = mapped_column(default=False)
     attention: Mapped[str] = mapped_column(sa.String(300), default="", comment="for the office")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,13 +20,17 @@ class SoldOut(Conflict):
     """Not enough stock left for a line of the order."""
 
 
-def _lock(product_ids: list[int]) -> dict[int, Product]:
-    """Lock the products' rows in id order, so two checkouts can never deadlock."""
+def lock(product_ids: list[int]) -> dict[int, Product]:
+    """Lock the products' rows in id order, so two checkouts can never deadlock.
+
+    FOR NO KEY UPDATE: it serializes stock changes, yet does not wait for the key-share
+    locks that inserting an order line (its foreign key) takes on the same row.
+    """
     rows = db.session.scalars(
         sa.select(Product)
         .where(Product.id.in_(sorted(set(product_ids))))
         .order_by(Product.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).all()
     return {product.id: product for product in rows}
@@ -57,7 +61,7 @@ def _move(product_id: int, delta: int, reason: str, part: OrderPart | None = Non
 def hold_for(parts: list[OrderPart]) -> None:
     """Take the stock of every line of ``parts`` (flushed), or raise SoldOut and take nothing."""
     wanted = [(line.product_id, line.quantity, part) for part in parts for line in part.lines]
-    products = _lock([pid for pid, _, _ in wanted if pid is not None])
+    products = lock([pid for pid, _, _ in wanted if pid is not None])
     for product_id, quantity, part in sorted(wanted, key=lambda w: (w[0] or 0, w[2].id)):
         if product_id is None:
             continue
@@ -78,7 +82,7 @@ def release(part: OrderPart, reason: str) -> None:
     for line in part.lines:
         if line.product_id is not None:
             quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
-    _lock(list(quantities))
+    lock(list(quantities))
     for product_id in sorted(quantities):
         _move(product_id, quantities[product_id], reason, part)
     part.stock_returned = True
@@ -89,7 +93,7 @@ def adjust(product: Product, delta: int, reason: str) -> int:
     """Units received (positive) or removed (negative) by the cooperative; the new stock."""
     if not isinstance(delta, int) or delta == 0 or abs(delta) > MAX_STOCK:
         raise InvalidInput(_l("Give a number of units to add or remove, other than 0."))
-    _lock([product.id])
+    lock([product.id])
     if not _move(product.id, delta, reason):
         raise Conflict(
             _l(

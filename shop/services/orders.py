@@ -159,6 +159,7 @@ def place_order(
         raise Conflict(_l("Some products in your cart are no longer for sale. Check your cart."))
     if method is PaymentMethod.CARD and summary.total > STRIPE_MAX_AMOUNT:
         raise InvalidInput(_l("Card payments are limited to 99,999,999 ₫. Choose another method."))
+    inventory.lock(list(items))  # before the order lines' foreign keys touch these rows
     now = utcnow()
     hold = hold_time(method, holds)
     order = Order(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from shop import create_app
 from shop.extensions import db
-from shop.models import Category, Cooperative, Order, Product
+from shop.models import Category, Cooperative, Order, OutboxMessage, Product
 from shop.services import gs1
 from tests.conftest import ON_POSTGRES
 from tests.factories import checkout_key
@@ -62,6 +62,7 @@ def _cleanup(app) -> None:
             sa.select(Cooperative.id).where(Cooperative.slug == "race-coop")
         )
         db.session.execute(sa.delete(Order))  # parts, lines and payments cascade
+        db.session.execute(sa.delete(OutboxMessage))
         db.session.execute(sa.delete(Product).where(Product.slug == "race-product"))
         db.session.execute(sa.delete(Category).where(Category.slug == "race-cat"))
         if coop_id:
@@ -121,3 +122,56 @@ def test_twenty_buyers_race_for_the_last_five_units(database_url):
             assert db.session.scalar(sa.select(sa.func.count(Order.id))) == UNITS
     finally:
         _cleanup(app)
+
+
+def test_one_checkout_form_sent_five_times_at_once_places_one_order(database_url):
+    """Two tabs, a double tap and retries: five concurrent submits of one form's key."""
+    submits = 5
+    app = create_app(
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": submits, "max_overflow": 2},
+        },
+    )
+    product_id = _seed(app)
+    try:
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
+        key = checkout_key()
+        results: list = []
+        start = threading.Barrier(submits)
+
+        def submit() -> None:
+            start.wait()
+            try:
+                opener.open(base + "/checkout", body, timeout=60)
+            except urllib.error.HTTPError as error:
+                results.append((error.code, error.headers.get("Location")))
+
+        with Server(app) as server:
+            base = server.url
+            _add(opener, base, product_id)
+            body = urllib.parse.urlencode(ADDRESS | {"checkout_key": key}).encode()
+            threads = [threading.Thread(target=submit) for _ in range(submits)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+        assert [status for status, _ in results] == [303] * submits
+        assert len({location for _, location in results}) == 1
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 1
+            stock = db.session.scalar(sa.select(Product.stock).where(Product.id == product_id))
+            assert stock == UNITS - 2
+    finally:
+        _cleanup(app)
+
+
+def _add(opener, base: str, product_id: int) -> None:
+    data = urllib.parse.urlencode({"product_id": product_id, "quantity": 2}).encode()
+    try:
+        opener.open(base + "/cart/add", data, timeout=60)
+    except urllib.error.HTTPError as error:  # the redirect back to the cart
+        assert error.code == 302

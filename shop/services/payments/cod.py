@@ -14,6 +14,9 @@ from shop.services.payments.base import EventResult, Urls
 
 class CashOnDelivery:
     def start(self, order: Order, urls: Urls) -> Payment:
+        existing = next((p for p in order.payments if p.provider is Provider.COD), None)
+        if existing is not None:
+            return existing
         payment = Payment(order=order, provider=Provider.COD, amount=order.total)
         db.session.add(payment)
         db.session.flush()

@@ -17,9 +17,17 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import Order, Payment, PaymentState, Provider, ProviderEvent, Refund
+from shop.models import (
+    Order,
+    Payment,
+    PaymentState,
+    PaymentStatus,
+    Provider,
+    ProviderEvent,
+    Refund,
+)
 from shop.services import orders
-from shop.services.errors import DomainError, InvalidInput
+from shop.services.errors import Conflict, DomainError, InvalidInput
 from shop.services.payments.base import EventResult, Urls
 
 # Stripe refuses a Checkout Session that expires in under 30 minutes.
@@ -59,6 +67,8 @@ class StripeCheckout:
 
     def start(self, order: Order, urls: Urls) -> Payment:
         """The hosted payment page: the open one again, or a new one (key per attempt)."""
+        if order.payment_status is not PaymentStatus.UNPAID or order.amount_missing <= 0:
+            raise Conflict(_l("This order no longer needs paying."))
         open_payment = next(
             (
                 p

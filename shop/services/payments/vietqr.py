@@ -72,11 +72,15 @@ class VietQrTransfer:
 
     def start(self, order: Order, urls: Urls) -> Payment:
         """The transfer the order waits for; each transfer received is a payment of its own."""
+        reference = f"vietqr-{order.number}"
+        existing = next((p for p in order.payments if p.reference == reference), None)
+        if existing is not None:
+            return existing
         payment = Payment(
             order=order,
             provider=Provider.VIETQR,
             amount=order.total,
-            reference=f"vietqr-{order.number}",
+            reference=reference,
         )
         db.session.add(payment)
         db.session.flush()
