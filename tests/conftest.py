@@ -27,7 +27,7 @@ from tests import factories
 # Property tests: a quick profile for `make test`, a deep one for `make test-deep`.
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
 settings.register_profile(
-    "ci", max_examples=20, stateful_step_count=25, deadline=None, suppress_health_check=_SLOW_OK
+    "ci", max_examples=50, stateful_step_count=25, deadline=None, suppress_health_check=_SLOW_OK
 )
 settings.register_profile(
     "deep", max_examples=400, stateful_step_count=50, deadline=None, suppress_health_check=_SLOW_OK
