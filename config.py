@@ -67,9 +67,9 @@ class Config:
     # Outside services: bounded waits, bounded retries (see shop/services/payments/stripe.py).
     STRIPE_TIMEOUT = _env_int("STRIPE_TIMEOUT", 10)
     STRIPE_MAX_RETRIES = _env_int("STRIPE_MAX_RETRIES", 2)
-    # Deliver outbox messages right after the request's commit; false when cron or a
-    # worker runs `flask outbox`.
-    OUTBOX_INLINE = os.environ.get("OUTBOX_INLINE", "true").lower() == "true"
+    # After a commit, deliver its outbox messages: "inline" (before the response),
+    # "thread" (beside it) or "none" (cron or a worker runs `flask outbox`).
+    OUTBOX_DELIVERY = os.environ.get("OUTBOX_DELIVERY", "inline")
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
 
@@ -115,6 +115,8 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() != "false"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = "https"
+    # Buyers never wait for SMTP or Stripe; cron's `flask outbox` retries what fails.
+    OUTBOX_DELIVERY = os.environ.get("OUTBOX_DELIVERY", "thread")
 
     @classmethod
     def check(cls) -> None:

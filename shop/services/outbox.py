@@ -9,6 +9,7 @@ when one is configured); a failure is retried with back-off, and after
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -47,10 +48,29 @@ def enqueue(kind: str, **payload) -> OutboxMessage:
 
 
 def after_commit() -> None:
-    """Deliver what this request or command enqueued (its transaction has committed)."""
+    """Deliver what this request or command enqueued (its transaction has committed).
+
+    OUTBOX_DELIVERY: "inline" delivers now, before the response; "thread" in a thread of
+    this process, so the response does not wait for SMTP or Stripe; "none" leaves it to
+    ``flask outbox`` (cron) or the worker. Whatever is not delivered stays pending.
+    """
     ids = g.pop("outbox_ids", []) if has_app_context() else []
-    if ids and current_app.config.get("OUTBOX_INLINE", True):
+    mode = current_app.config.get("OUTBOX_DELIVERY", "inline")
+    if not ids or mode == "none":
+        return
+    if mode == "thread":
+        app = current_app._get_current_object()
+        threading.Thread(target=_deliver_in_thread, args=(app, ids), daemon=True).start()
+    else:
         deliver(ids)
+
+
+def _deliver_in_thread(app, ids: list[int]) -> None:
+    with app.app_context():
+        try:
+            deliver(ids)
+        finally:
+            db.session.remove()
 
 
 def forget_enqueued() -> None:

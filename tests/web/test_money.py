@@ -22,6 +22,7 @@ from shop.models import (
 )
 from shop.services import reconcile
 from tests import factories
+from tests.conftest import ON_POSTGRES
 from tests.fake_stripe import Silent
 
 S, P = PartStatus, PaymentStatus
@@ -428,3 +429,23 @@ def test_office_goodwill_refund_keeps_the_order_going(client, catalog, fake_stri
     assert order.payment_status is P.PAID and all(p.status is S.PAID for p in order.parts)
     assert [r["amount"] for r in fake_stripe.refunds] == [10_000]
     reconciles(order)
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the test's PostgreSQL transaction is one connection")
+def test_thread_delivery_sends_beside_the_response(client, catalog, app, outbox):
+    import time
+
+    app.config["OUTBOX_DELIVERY"] = "thread"
+    try:
+        add(client, catalog.banana)
+        assert place(client).status_code == 303
+        for _ in range(100):  # the thread delivers in its own transaction
+            db.session.expire_all()
+            states = db.session.scalars(sa.select(OutboxMessage.state)).all()
+            if states and all(state is OutboxState.DONE for state in states):
+                break
+            time.sleep(0.05)
+    finally:
+        app.config["OUTBOX_DELIVERY"] = "inline"
+    assert states and all(state is OutboxState.DONE for state in states)
+    assert factories.CHECKOUT_FORM["email"] in [m.to[0] for m in outbox]
