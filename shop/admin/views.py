@@ -45,6 +45,7 @@ from shop.services import admin, orders, outbox, ratings, reconcile, reviews
 from shop.services.errors import DomainError, InvalidInput, NotFound
 
 PER_PAGE = 50
+RECONCILE_SCAN = 5000  # the newest orders the Money page checks; `flask reconcile` checks all
 
 
 @bp.before_request
@@ -364,7 +365,7 @@ def money():
     return render_template(
         "admin/money.html",
         owed=orders.owed_refunds(),
-        mismatches=reconcile.find(),
+        mismatches=reconcile.find(limit=100, scan=RECONCILE_SCAN),
         troubled=outbox.troubled(),
     )
 

@@ -107,11 +107,13 @@ def _ledger(part_ids: list[int]) -> dict[int, dict[int, int]]:
     return held
 
 
-def find(limit: int = 200) -> list[Mismatch]:
-    """Orders that do not reconcile, newest first (checked in batches)."""
+def find(limit: int = 200, scan: int | None = None) -> list[Mismatch]:
+    """Orders that do not reconcile, newest first, checked in batches: all of them, or the
+    newest ``scan`` (the office's page looks at recent orders; ``flask reconcile`` at all)."""
     found: list[Mismatch] = []
     last_id = None
-    while len(found) < limit:
+    scanned = 0
+    while len(found) < limit and (scan is None or scanned < scan):
         query = (
             sa.select(Order)
             .order_by(Order.id.desc())
@@ -133,4 +135,5 @@ def find(limit: int = 200) -> list[Mismatch]:
             if problems:
                 found.append(Mismatch(order, problems))
         last_id = batch[-1].id
+        scanned += len(batch)
     return found[:limit]

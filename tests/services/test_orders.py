@@ -42,6 +42,21 @@ def test_regions_and_delivery_fees():
     assert RULE.fee(500_000, "Phú Thọ", "Cà Mau") == 0
 
 
+@pytest.mark.parametrize("start", list(PaymentStatus))
+def test_every_payment_change_not_in_the_table_raises(catalog, start):
+    order = orders.place_order({catalog.banana.id: 1}, HANOI, PaymentMethod.VIETQR, RULE, HOLDS)
+    for target in PaymentStatus:
+        order.payment_status = start
+        if target is start or target in orders.PAYMENT_TRANSITIONS[start]:
+            orders.set_payment_status(order, target)
+            assert order.payment_status is target
+        else:
+            with pytest.raises(orders.IllegalTransition):
+                orders.set_payment_status(order, target)
+            assert order.payment_status is start
+    assert not orders.PAYMENT_TRANSITIONS[PaymentStatus.REFUNDED]  # nothing reopens it
+
+
 def test_every_transition_not_in_the_table_raises(catalog):
     order = orders.place_order({catalog.banana.id: 1}, HANOI, PaymentMethod.COD, RULE, HOLDS)
     part = order.parts[0]
