@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, current_app
 
@@ -72,12 +72,30 @@ def roles_required(*roles):
     return decorator
 
 
+MAX_NEXT = 2000
+
+
 def is_safe_next(target: str | None) -> bool:
-    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
-    return (
-        bool(target)
-        and target.startswith("/")
-        and not target.startswith(("//", "/\\"))
-        and "\\" not in target
-        and "\n" not in target
-    )
+    """Only a path on this site. The one rule for every "next" and "back" in the shop.
+
+    Refused: schemes and hosts, scheme-relative ``//host``, backslashes (browsers read
+    them as slashes), and any control character: browsers drop tabs and newlines from
+    URLs, so ``/\t/evil.example`` would become ``//evil.example``. The same checks
+    apply to the percent-decoded form, which some proxies and browsers decode.
+    """
+    if not target or len(target) > MAX_NEXT:
+        return False
+    for form in (target, unquote(target)):
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in form) or "\\" in form:
+            return False
+        if not form.startswith("/") or form.startswith("//"):
+            return False
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return False
+    return True
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default``."""
+    return target if is_safe_next(target) else default

@@ -40,7 +40,7 @@ from shop.models import (
     Role,
     User,
 )
-from shop.security import is_safe_next, roles_required
+from shop.security import roles_required, safe_next
 from shop.services import admin, orders, outbox, ratings, reconcile, reviews
 from shop.services.errors import DomainError, InvalidInput, NotFound
 
@@ -352,8 +352,7 @@ def review_visibility(review_id: int, action: str):
     review = reviews.get(review_id)
     reviews.set_hidden(review, action == "hide")
     flash(_("Review hidden.") if review.hidden else _("Review shown again."), "success")
-    target = request.form.get("next", "")
-    return redirect(target if is_safe_next(target) else url_for("admin.review_list"), code=303)
+    return redirect(safe_next(request.form.get("next"), url_for("admin.review_list")), code=303)
 
 
 # --- Money: refunds owed, reconciliation, the outbox -------------------------------------------

@@ -76,7 +76,10 @@ def login():
             return _after_login()
         form.password.errors.append(_("Email or password is incorrect."))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form, next=request.args.get("next", "")), status
+    target = request.args.get("next", "")
+    return render_template(
+        "auth/login.html", form=form, next=target if is_safe_next(target) else ""
+    ), status
 
 
 @bp.post("/logout")

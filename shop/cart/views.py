@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from shop import transaction
 from shop.cart import bp, store
+from shop.security import safe_next
 from shop.services import cart
 from shop.services.errors import DomainError
 from shop.services.pricing import DeliveryRule
@@ -20,8 +21,7 @@ def _product_id() -> int:
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.form.get("next"), default)
 
 
 @bp.get("/cart")
