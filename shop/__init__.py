@@ -25,6 +25,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    from shop.security import DbIdConverter
+
+    app.url_map.converters["int"] = DbIdConverter  # before any route is added
     app.config.from_object(config_class)
     app.config["SHOP_CONFIG"] = config_name
     if config_class is ProductionConfig:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, abort, current_app, request
+from flask_babel import gettext as _
+from werkzeug.routing import IntegerConverter
 
 STRIPE_CHECKOUT = "https://checkout.stripe.com"
 
@@ -45,7 +47,50 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+CONTROL = frozenset(chr(c) for c in (*range(0x20), 0x7F))
+TEXT_CONTROL = CONTROL - {"\t", "\n", "\r"}  # what a textarea may send
+
+
+MAX_ID = 2**31 - 1
+
+
+class DbIdConverter(IntegerConverter):
+    """``<int:...>`` in the shop's routes: a database id, 1 to 2**31 - 1 (PostgreSQL's
+    integer). Anything else matches no route, so it is a 404, never an overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+def parse_id(text: str | None) -> int | None:
+    """A database id from a form field, or None: never a number the database cannot hold."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def refuse_control_characters():
+    """NUL and other control characters have no place in a path, a query or a form field:
+    400 at the edge, before any view, query or template sees them."""
+    if any(c in CONTROL for c in request.path):
+        abort(400, _("The address contains characters that are not allowed."))
+    for _name, value in request.args.items(multi=True):
+        if any(c in CONTROL for c in value):
+            abort(400, _("The address contains characters that are not allowed."))
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_TYPES:
+        for _name, value in request.form.items(multi=True):
+            if any(c in TEXT_CONTROL for c in value):
+                abort(400, _("The form contains characters that are not allowed."))
+    return None
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def register_security(app: Flask) -> None:
+    app.before_request(refuse_control_characters)
     app.after_request(add_security_headers)
 
 

@@ -7,17 +7,15 @@ from flask_babel import gettext as _
 
 from shop import transaction
 from shop.cart import bp, store
-from shop.security import safe_next
+from shop.security import parse_id, safe_next
 from shop.services import cart
 from shop.services.errors import DomainError
 from shop.services.pricing import DeliveryRule
 
 
 def _product_id() -> int:
-    try:
-        return int(request.form.get("product_id", ""))
-    except ValueError:
-        return 0
+    """The product id of the form, or 0 (no such product) when it is not a database id."""
+    return parse_id(request.form.get("product_id")) or 0
 
 
 def _back(default: str) -> str:

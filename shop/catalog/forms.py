@@ -22,6 +22,11 @@ PRICE_RANGE = NumberRange(
 )
 
 
+def _strip(value):
+    """Choices arrive from URLs people edit: " 4" means "4"."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class ProductFilterForm(FlaskForm):
     """Filters of /products. Choices for group, province and cooperative are set by the view."""
 
@@ -29,21 +34,23 @@ class ProductFilterForm(FlaskForm):
         csrf = False  # a GET search form changes nothing
 
     q = SearchField(_l("Search"), validators=[Optional(), Length(max=100)])
-    group = SelectField(_l("Group"), choices=[], validate_choice=False)
+    group = SelectField(_l("Group"), choices=[], validate_choice=False, filters=[_strip])
     stars = SelectField(
         _l("OCOP stars"),
+        filters=[_strip],
         choices=[("", _l("Any"))] + [(str(n), _l("%(n)s stars or more", n=n)) for n in (3, 4, 5)],
         validators=[Optional()],
         validate_choice=False,
     )
-    province = SelectField(_l("Province"), choices=[], validate_choice=False)
-    cooperative = SelectField(_l("Producer"), choices=[], validate_choice=False)
+    province = SelectField(_l("Province"), choices=[], validate_choice=False, filters=[_strip])
+    cooperative = SelectField(_l("Producer"), choices=[], validate_choice=False, filters=[_strip])
     min_price = IntegerField(_l("Min price (₫)"), validators=[Optional(), PRICE_RANGE])
     max_price = IntegerField(_l("Max price (₫)"), validators=[Optional(), PRICE_RANGE])
     sort = SelectField(
         _l("Sort by"),
         choices=[(s.value, label) for s, label in SORT_LABELS.items()],
         default=Sort.RELEVANCE.value,
+        filters=[_strip],
         validators=[Optional()],
         validate_choice=False,
     )
