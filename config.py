@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -38,6 +39,11 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Behind nginx (one proxy) set PROXY_COUNT=1, so limits see the client's address.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    HSTS_SECONDS = 0
     WTF_CSRF_TIME_LIMIT = None
 
     # Delivery: one parcel per cooperative; the fee depends on the regions, free above a total.
@@ -114,7 +120,18 @@ class ProductionConfig(Config):
     # Cookies only over HTTPS; a local benchmark on plain HTTP may turn this off.
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "true").lower() != "false"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 31_536_000)
     PREFERRED_URL_SCHEME = "https"
+    # Requests for any other host are refused (400): the shop's own name, plus ALLOWED_HOSTS
+    # (comma-separated, e.g. the address a health check uses).
+    TRUSTED_HOSTS = [
+        h
+        for h in [
+            urlsplit(Config.PUBLIC_BASE_URL).hostname,
+            *os.environ.get("ALLOWED_HOSTS", "").split(","),
+        ]
+        if h
+    ]
     # Buyers never wait for SMTP or Stripe; cron's `flask outbox` retries what fails.
     OUTBOX_DELIVERY = os.environ.get("OUTBOX_DELIVERY", "thread")
 
@@ -123,6 +140,12 @@ class ProductionConfig(Config):
         """Refuse to start without the secrets production needs."""
         if not os.environ.get("SECRET_KEY"):
             raise RuntimeError("SECRET_KEY must be set in the environment for production.")
+        workers = _env_int("WEB_CONCURRENCY", 1)
+        if not os.environ.get("REDIS_URL") and workers > 1:
+            raise RuntimeError(
+                f"WEB_CONCURRENCY={workers} but no REDIS_URL: each worker would keep its own "
+                "sign-in limits and page cache. Set REDIS_URL, or run one worker."
+            )
 
 
 CONFIGS = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from shop import transaction
@@ -30,6 +31,8 @@ def register_error_handlers(app: Flask) -> None:
 
     def http_error(error: HTTPException):
         transaction.rollback()
+        if request_ctx.url_adapter is None:  # a Host outside TRUSTED_HOSTS: no page to link
+            return "Bad request: unknown host.", 400, {"Content-Type": "text/plain; charset=utf-8"}
         message = error.description if error.code in (400, 409) else None
         response, status = render_error(error.code or 500, message)
         return response, status, error.get_headers() if error.code == 405 else None

@@ -44,6 +44,11 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config.get("HSTS_SECONDS"):
+        response.headers.setdefault(
+            "Strict-Transport-Security",
+            f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains",
+        )
     return response
 
 

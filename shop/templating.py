@@ -10,6 +10,20 @@ from flask import Flask, current_app, url_for
 from shop.models import Category
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL on the shop's public address (PUBLIC_BASE_URL).
+
+    Never built from the request's Host header, which a client chooses: a cached page,
+    an email or a QR code must not carry another site's address.
+    """
+    return absolute(url_for(endpoint, **values))
+
+
+def absolute(path: str) -> str:
+    """A path of this site made absolute on PUBLIC_BASE_URL."""
+    return current_app.config["PUBLIC_BASE_URL"] + path
+
+
 def image_url(path: str, size: str = "large") -> str:
     """URL of a product photo: uploads come from the media folder, demo images are static."""
     if path.startswith("uploads/"):
@@ -31,4 +45,6 @@ def illustration(category: Category) -> str:
 
 
 def register_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(image_url=image_url, illustration=illustration)
+    app.jinja_env.globals.update(
+        image_url=image_url, illustration=illustration, external_url=external_url, absolute=absolute
+    )

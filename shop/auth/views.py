@@ -24,8 +24,16 @@ from shop.models import CooperativeKind, Role
 from shop.security import is_safe_next
 from shop.services import accounts, orders
 from shop.services.errors import DomainError
+from shop.templating import external_url
 
 AUTH_LIMIT = "10 per minute;50 per hour"
+ACCOUNT_LIMIT = "5 per minute;20 per hour"  # per email address, from any number of addresses
+REGISTER_LIMIT = "5 per hour"
+
+
+def _email_key() -> str:
+    """Limit attempts on one account, whichever address they come from."""
+    return "email:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
 def _after_login():
@@ -45,6 +53,7 @@ def _sign_in(user, remember: bool = False) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(REGISTER_LIMIT, methods=["POST"])
 def register():
     """Create a customer account."""
     form = RegisterForm()
@@ -64,6 +73,7 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
+@limiter.limit(ACCOUNT_LIMIT, methods=["POST"], key_func=_email_key)
 def login():
     """Sign in. A wrong email and a wrong password get the same answer."""
     if current_user.is_authenticated:
@@ -84,6 +94,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Sign out here and on the server: the session's token changes, so a copy of the
+    cookie (or a remember-me cookie) no longer signs anyone in."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user._get_current_object())
     logout_user()
     return redirect(url_for("catalog.home"))
 
@@ -97,7 +111,7 @@ def reset_request():
         user = accounts.by_email(form.email.data)
         if user is not None and user.active:
             token = accounts.reset_token(user, current_app.config["SECRET_KEY"])
-            send_password_reset(user, url_for("auth.reset", token=token, _external=True))
+            send_password_reset(user, external_url("auth.reset", token=token))
         flash(
             _(
                 "If an account uses this email, we have sent it a link to choose a new password."

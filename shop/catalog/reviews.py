@@ -17,7 +17,7 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from shop.catalog import bp
-from shop.extensions import login_manager
+from shop.extensions import limiter, login_manager
 from shop.models import Product, Role
 from shop.models.review import MAX_TEXT
 from shop.security import roles_required
@@ -25,6 +25,7 @@ from shop.services import catalog, reviews
 from shop.services.errors import InvalidInput
 
 STAR_CHOICES = [(n, str(n)) for n in (5, 4, 3, 2, 1)]
+REVIEW_LIMIT = "10 per hour"  # reviews and replies, per address
 
 
 class ReviewForm(FlaskForm):
@@ -66,6 +67,7 @@ def review_context(product: Product, form: ReviewForm | None = None) -> dict:
 
 
 @bp.post("/products/<slug>/reviews")
+@limiter.limit(REVIEW_LIMIT)
 def review_write(slug: str):
     """A buyer whose parcel was delivered reviews the product, once."""
     if not current_user.is_authenticated:
@@ -86,6 +88,7 @@ def review_write(slug: str):
 
 
 @bp.post("/reviews/<int:review_id>/reply")
+@limiter.limit(REVIEW_LIMIT)
 @roles_required(Role.MEMBER)
 def review_reply(review_id: int):
     """The product's cooperative answers a review; anyone else's review is a 404."""

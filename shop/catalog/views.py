@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request, send_from_directory, url_for
+from flask import Response, current_app, render_template, request, send_from_directory
 from flask_babel import gettext as _
 
 from shop.catalog import bp
@@ -14,6 +14,7 @@ from shop.page_cache import cached_page
 from shop.services import catalog
 from shop.services.catalog import ProductFilters, Sort
 from shop.services.places import province_by_code, provinces
+from shop.templating import external_url
 
 
 @bp.get("/")
@@ -133,7 +134,7 @@ def robots():
         "Disallow: /checkout",
         "Disallow: /coop/",
         "Disallow: /admin/",
-        f"Sitemap: {url_for('catalog.sitemap', _external=True)}",
+        f"Sitemap: {external_url('catalog.sitemap')}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
 

@@ -32,6 +32,7 @@ from shop.services import checkout as checkout_service
 from shop.services.errors import DomainError
 from shop.services.places import province_by_code, ward_in
 from shop.services.pricing import DeliveryRule
+from shop.templating import external_url
 from shop.transaction import commit_early
 
 
@@ -106,7 +107,7 @@ def _place(form: CheckoutForm, items: cart.Items):
     order = placed.order
     if placed.again:
         return redirect(_order_url(order), code=303)
-    send_order_placed(order, _order_url(order, _external=True))
+    send_order_placed(order, external_url("checkout.order_page", token=order.access_token))
     if method is PaymentMethod.CARD:
         commit_early(
             "the order, its stock and the cleared cart must be saved before Stripe is asked: "
@@ -118,8 +119,8 @@ def _place(form: CheckoutForm, items: cart.Items):
 
 def _urls(order: Order) -> payments.Urls:
     return payments.Urls(
-        success=url_for("checkout.order_page", token=order.access_token, paid=1, _external=True),
-        cancel=url_for("checkout.order_page", token=order.access_token, _external=True),
+        success=external_url("checkout.order_page", token=order.access_token, paid=1),
+        cancel=external_url("checkout.order_page", token=order.access_token),
     )
 
 

@@ -30,6 +30,7 @@ from shop.security import roles_required
 from shop.services import accounts, catalog, dashboard, images, labels, orders, products, tracing
 from shop.services.errors import DomainError, InvalidInput, NotFound
 from shop.services.payments.cod import record_cash_received
+from shop.templating import external_url
 
 
 @bp.before_request
@@ -354,7 +355,7 @@ def team():
             return render_template(
                 "coop/team.html", form=form, error=str(error), members=accounts.members_of(_coop())
             ), error.status_code
-        send_invitation(form.email.data, _coop(), url_for("auth.join", token=token, _external=True))
+        send_invitation(form.email.data, _coop(), external_url("auth.join", token=token))
         flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
         return redirect(url_for("coop.team"), code=303)
     status = 400 if request.method == "POST" else 200

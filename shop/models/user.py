@@ -72,8 +72,9 @@ class User(UserMixin, db.Model):
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Find the user of a session; a session from before a password change finds nobody."""
+    from shop.security import parse_id
+
     id_part, _, token = user_id.partition(":")
-    if not id_part.isdigit():
-        return None
-    user = db.session.get(User, int(id_part))
-    return user if user is not None and user.session_token == token else None
+    user_pk = parse_id(id_part)
+    user = db.session.get(User, user_pk) if user_pk else None
+    return user if user is not None and secrets.compare_digest(user.session_token, token) else None

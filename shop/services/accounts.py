@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from shop.extensions import db
 from shop.models import Cooperative, CooperativeKind, Role, User
+from shop.models.user import new_session_token
 from shop.services.errors import Conflict, InvalidInput
 from shop.services.text import free_slug
 
@@ -59,6 +60,12 @@ def authenticate(email: str, password: str) -> User | None:
         User(password_hash="").set_password(password or "x")
         return None
     return user if user.check_password(password) else None
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session and remember-me cookie names the old token."""
+    user.session_token = new_session_token()
+    db.session.flush()
 
 
 def change_password(user: User, current: str, new: str) -> None:

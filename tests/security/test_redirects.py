@@ -43,6 +43,9 @@ def test_paths_on_the_site_are_kept(target):
 def test_sign_in_never_sends_anyone_off_the_site(client, app, target):
     account = factories.user()
     response = factories.sign_in(client, account, next=target)
+    if response.status_code == 400:  # control characters are refused before any view
+        assert any(ord(c) < 0x20 for c in target)
+        return
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location.startswith("/") and not location.startswith("//")
@@ -54,5 +57,8 @@ def test_the_cart_never_sends_anyone_off_the_site(client, catalog, target):
     response = client.post(
         "/cart/add", data={"product_id": catalog.banana.id, "quantity": "1", "next": target}
     )
+    if response.status_code == 400:  # control characters are refused before any view
+        assert any(ord(c) < 0x20 for c in target)
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == "/cart"

@@ -90,7 +90,7 @@ def test_reset_flow_is_single_use(client, outbox, app):
     account = factories.user()
     assert client.post("/account/reset", data={"email": account.email}).status_code == 302
     [mail] = outbox
-    link = re.search(r"http://localhost(/account/reset/\S+)", mail.body).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/account/reset/\S+)", mail.body).group(1)
     assert client.get(link).status_code == 200
     new = "mat-khau-moi-that-dai"
     assert client.post(link, data={"password": new, "confirm": new}).status_code == 302
@@ -103,7 +103,7 @@ def test_reset_flow_is_single_use(client, outbox, app):
 def test_reset_links_expire_after_an_hour(client, outbox, monkeypatch):
     account = factories.user()
     client.post("/account/reset", data={"email": account.email})
-    link = re.search(r"http://localhost(/account/reset/\S+)", outbox[0].body).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/account/reset/\S+)", outbox[0].body).group(1)
     monkeypatch.setattr(accounts, "RESET_MAX_AGE", -1)
     response = client.get(link)
     assert response.status_code == 400 and "hết hạn" in response.get_data(as_text=True)
@@ -188,7 +188,36 @@ def test_sign_in_is_rate_limited(strict_app):
     client = strict_app.test_client()
     page = client.get("/account/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    attempt = {"email": "x@example.vn", "password": "sai-mat-khau-roi", "csrf_token": token}
-    statuses = [client.post("/account/login", data=attempt).status_code for _ in range(12)]
-    assert statuses == [400] * 10 + [429, 429]
-    assert "Quá nhiều yêu cầu" in client.post("/account/login", data=attempt).get_data(as_text=True)
+    attempts = [
+        {"email": f"x{n}@example.vn", "password": "sai-mat-khau-roi", "csrf_token": token}
+        for n in range(12)
+    ]
+    statuses = [client.post("/account/login", data=a).status_code for a in attempts]
+    assert statuses == [400] * 10 + [429, 429]  # ten tries per address, whatever the account
+    last = client.post("/account/login", data=attempts[0]).get_data(as_text=True)
+    assert "Quá nhiều yêu cầu" in last
+
+
+def test_sign_in_to_one_account_is_limited_from_any_address(strict_app):
+    client = strict_app.test_client()
+    page = client.get("/account/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    attempt = {"email": "an@example.vn", "password": "sai-mat-khau-roi", "csrf_token": token}
+    statuses = [
+        client.post(
+            "/account/login", data=attempt, environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}
+        ).status_code
+        for n in range(7)
+    ]
+    assert statuses == [400] * 5 + [429, 429]  # five a minute per account
+
+
+def test_registration_is_limited(strict_app):
+    client = strict_app.test_client()
+    page = client.get("/account/register").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    statuses = [
+        client.post("/account/register", data={"csrf_token": token, "email": "bad"}).status_code
+        for _ in range(6)
+    ]
+    assert statuses == [400] * 5 + [429]

@@ -198,7 +198,7 @@ def test_sitemap_and_robots(client, catalog):
     assert sitemap.mimetype == "application/xml"
     assert "/products/che-my-tan</loc>" in sitemap.get_data(as_text=True)
     robots = client.get("/robots.txt").get_data(as_text=True)
-    assert "Sitemap: http://localhost/sitemap.xml" in robots
+    assert "Sitemap: http://127.0.0.1:5000/sitemap.xml" in robots
 
 
 def test_listing_query_count_does_not_grow_with_products(app, client, catalog, count_queries):

@@ -286,7 +286,7 @@ def test_owner_invites_staff_who_then_sees_the_dashboard(app, client, catalog, o
     db.session.commit()
     sign_in(client, owner)
     assert client.post("/coop/team", data={"email": "nhanvien@example.vn"}).status_code == 303
-    link = re.search(r"http://localhost(/account/join/\S+)", outbox[-1].body).group(1)
+    link = re.search(r"http://127.0.0.1:5000(/account/join/\S+)", outbox[-1].body).group(1)
     staff_client = app.test_client()
     stranger = factories.user(email="khac@example.vn")
     sign_in(staff_client, stranger)
