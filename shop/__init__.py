@@ -33,6 +33,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if config_class is ProductionConfig:
         ProductionConfig.check()
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        if not os.environ.get("REDIS_URL"):
+            app.logger.warning(
+                "No REDIS_URL: sign-in limits and the page cache live in each worker's memory. "
+                "Run a single worker, or set REDIS_URL."
+            )
     if overrides:
         app.config.update(overrides)
     INSTANCE_DIR.mkdir(exist_ok=True)

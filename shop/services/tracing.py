@@ -155,7 +155,14 @@ def new_serial() -> str:
 
 
 def generate_units(lot: Lot, count: int) -> list[Unit]:
-    """Make ``count`` unguessable serials for a lot, unique for the product's GTIN."""
+    """Make ``count`` unguessable serials for a lot, unique for the product's GTIN.
+
+    Only an approved cooperative speaks for its packages: before the office approves it,
+    no serial (and so no label) can be made."""
+    if not lot.product.cooperative.approved:
+        raise Conflict(
+            _l("Labels can be printed once the OCOP office has approved your cooperative.")
+        )
     if not 1 <= count <= MAX_UNITS_PER_CALL:
         raise InvalidInput(
             _l("Generate between 1 and %(n)s serials at a time.", n=MAX_UNITS_PER_CALL)

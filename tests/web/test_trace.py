@@ -17,6 +17,7 @@ from PIL import Image
 from shop.extensions import db
 from shop.models import Scan
 from shop.services import gs1, tracing
+from shop.services.errors import Conflict
 from tests import factories
 
 STANDARDS = Path(__file__).resolve().parents[1] / "standards"
@@ -312,3 +313,19 @@ def test_lot_rules(traced):
             tracing.create_lot(tea, bad)
     with pytest.raises(InvalidInput):
         tracing.create_lot(tea, "L-DATES", produced_on=batch.packed_on, packed_on=batch.produced_on)
+
+
+def test_an_unapproved_cooperative_cannot_vouch_for_its_packages(client, traced, app):
+    tea, batch, units = traced
+    tea.cooperative.approved = False
+    db.session.commit()
+    with pytest.raises(Conflict):
+        tracing.generate_units(batch, 1)
+    page = client.get(f"/01/{tea.gtin}/10/{batch.code}/21/{units[0].serial}", headers=PHONE)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Hàng chính hãng" not in text and "Chưa được văn phòng OCOP xác minh" in text
+    member = app.test_client()
+    factories.sign_in(member, factories.user("member", cooperative=tea.cooperative))
+    refused = member.post(f"/coop/lots/{batch.id}/labels", data={"count": "1"})
+    assert refused.status_code == 409 and "phê duyệt" in refused.get_data(as_text=True)
