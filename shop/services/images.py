@@ -16,9 +16,13 @@ from shop.models import Product, ProductImage
 from shop.services.errors import InvalidInput
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a 40-megapixel photo; anything larger is refused, not decoded
+MAX_PIXELS = 50_000_000  # a 50-megapixel photo; anything larger is refused, not decoded
+# JPEGs are decoded straight at a reduced scale (1/2 to 1/8); PNG and WebP cannot be, so
+# they are decoded in full only up to this size (about 48 MB of pixels).
+MAX_FULL_DECODE = 12_000_000
 ALLOWED = {"JPEG", "PNG", "WEBP"}
 SIZES = {"large": 1200, "thumb": 400}
+DECODE_EDGE = 2 * max(SIZES.values())  # enough pixels for the largest size we keep
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,15 @@ def _open(data: bytes) -> Image.Image:
                 raise InvalidInput(_l("Send a JPEG, PNG or WebP photo."))
             if probe.width * probe.height > MAX_PIXELS:
                 raise InvalidInput(_l("The photo has too many pixels."))
+            if probe.format != "JPEG" and probe.width * probe.height > MAX_FULL_DECODE:
+                raise InvalidInput(
+                    _l("The photo has too many pixels: send a JPEG or a smaller photo.")
+                )
         probe.verify()  # checks the file's structure without decoding it all
         image = Image.open(io.BytesIO(data))
+        if image.format == "JPEG":  # memory bounded before decoding: 1/2 to 1/8 scale
+            scale = DECODE_EDGE / max(image.size)
+            image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
         image.load()
     except Image.DecompressionBombWarning as error:
         raise InvalidInput(_l("The photo has too many pixels.")) from error

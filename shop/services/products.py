@@ -121,23 +121,37 @@ def change_stock(product: Product, delta: int) -> int:
 # --- CSV ---------------------------------------------------------------------------------
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutral(cell):
+    """A text cell a spreadsheet will not run as a formula (OWASP's CSV injection advice)."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
+
 def export_csv(coop: Cooperative) -> str:
+    """The cooperative's products as CSV; text that looks like a formula is quoted with '."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for p in products_of(coop):
         writer.writerow(
             [
-                p.gtin,
-                p.name_vi,
-                p.name_en,
-                p.category.slug,
-                p.unit,
-                p.price,
-                p.stock,
-                "1" if p.active else "0",
-                p.description_vi,
-                p.description_en,
+                neutral(cell)
+                for cell in (
+                    p.gtin,
+                    p.name_vi,
+                    p.name_en,
+                    p.category.slug,
+                    p.unit,
+                    p.price,
+                    p.stock,
+                    "1" if p.active else "0",
+                    p.description_vi,
+                    p.description_en,
+                )
             ]
         )
     return out.getvalue()
