@@ -66,7 +66,12 @@ def e2e_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("e2e") / "e2e.db"
     uploads = tmp_path_factory.mktemp("e2e-uploads")
     app = create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "UPLOAD_DIR": str(uploads)}
+        "testing",
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "UPLOAD_DIR": str(uploads),
+            "WTF_CSRF_ENABLED": True,  # the browser sends every form's token, as in production
+        },
     )
     with app.app_context():
         upgrade()
@@ -109,8 +114,10 @@ def base_url(e2e_app) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, e2e_app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    e2e_app.config["PUBLIC_BASE_URL"] = url  # links, emails and Stripe's return pages
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield url
     finally:
         server.shutdown()
         server.server_close()

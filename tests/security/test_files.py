@@ -36,9 +36,7 @@ def test_csv_cells_never_start_a_formula(member_client, catalog, text):
     catalog.banana.name_en = text
     db.session.commit()
     exported = member_client.get("/coop/products.csv").get_data(as_text=True).lstrip("\ufeff")
-    [row] = [
-        r for r in csv.DictReader(io.StringIO(exported)) if r["gtin"] == catalog.banana.gtin
-    ]
+    [row] = [r for r in csv.DictReader(io.StringIO(exported)) if r["gtin"] == catalog.banana.gtin]
     assert row["description_vi"] == "'" + text and row["name_en"] == "'" + text
     assert products.neutral(85_000) == 85_000  # numbers stay numbers
 
