@@ -83,3 +83,28 @@ def test_migrations_go_down_and_up_again(tmp_path):
         assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
         upgrade()
         assert "product" in sa.inspect(db.engine).get_table_names()
+
+
+def test_the_demo_looks_the_same_whatever_day_it_is_seeded(app, monkeypatch):
+    """Demo dates move with the calendar: seeded a year later, the same ratings are valid."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from shop.models import OcopRating
+    from shop.services import demo
+
+    def statuses():
+        return sorted(
+            (r.certificate_number, r.decision_date - demo.today(), r.is_expired())
+            for r in db.session.scalars(sa.select(OcopRating))
+        )
+
+    demo.seed_demo()
+    now = statuses()
+    db.session.rollback()
+    later = demo.today() + timedelta(days=400)
+    monkeypatch.setattr(demo, "today", lambda: later)
+    monkeypatch.setattr("shop.models.rating.today", lambda: later)
+    demo.seed_demo()
+    assert statuses() == now

@@ -49,13 +49,24 @@ def seed_categories() -> dict[str, Category]:
     return existing
 
 
+# The demo data's dates are written as of this day. Seeding moves them by the days since,
+# so the demo looks the same whenever it is seeded: the same ratings valid, expiring soon
+# or lapsed, the same certificates current. (Fixed dates would lapse one day by themselves.)
+DEMO_WRITTEN_ON = date(2026, 11, 30)
+
+
+def demo_date(written: str) -> date:
+    """A date of the demo data, moved forward by the days since it was written."""
+    return date.fromisoformat(written) + (today() - DEMO_WRITTEN_ON)
+
+
 def _certification(kind, number, issuer, valid_from, valid_to) -> Certification:
     return Certification(
         kind=CertificationKind(kind),
         number=number,
         issuer=issuer,
-        valid_from=date.fromisoformat(valid_from),
-        valid_to=date.fromisoformat(valid_to) if valid_to else None,
+        valid_from=demo_date(valid_from),
+        valid_to=demo_date(valid_to) if valid_to else None,
     )
 
 
@@ -95,7 +106,7 @@ def seed_cooperative(data: dict, categories: dict[str, Category], age_days: int)
                 level=OcopLevel(level),
                 council=f"Hội đồng đánh giá OCOP {council}",
                 certificate_number=f"OCOP-{decided[:4]}-{data['prefix'][-4:]}{index}{number}",
-                decision_date=date.fromisoformat(decided),
+                decision_date=demo_date(decided),
             )
     db.session.flush()
     return coop
@@ -263,7 +274,7 @@ def _synthetic_row(i: int, rng: random.Random, categories, coop_ids: list[int]) 
     desc_vi = f"{noun_vi} {adj_vi} do hợp tác xã ở {place} sản xuất."
     desc_en = f"{adj_en.capitalize()} {noun_en.lower()} made by a cooperative in {place}."
     stars = rng.choice((None, 3, 3, 3, 4, 4, 5))
-    decided = date(2024, 1, 1) + timedelta(days=rng.randrange(0, 600))
+    decided = demo_date("2024-01-01") + timedelta(days=rng.randrange(0, 600))
     return {
         "cooperative_id": rng.choice(coop_ids),
         "category_id": categories[cat].id,

@@ -23,6 +23,15 @@ def member(client, catalog):
     return account
 
 
+def days_from_today(days: int) -> str:
+    """A date for a form, relative to today: the suite must not depend on the calendar."""
+    from datetime import timedelta
+
+    from shop.clock import today
+
+    return (today() + timedelta(days=days)).isoformat()
+
+
 def png(width=64, height=64, fmt="PNG") -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), "#c98a00").save(buffer, fmt)
@@ -218,9 +227,9 @@ def test_lot_event_and_labels_from_the_dashboard(client, member, catalog):
         f"/coop/products/{catalog.banana.id}/lots",
         data={
             "code": "VB-2611",
-            "produced_on": "2026-11-20",
-            "packed_on": "2026-11-22",
-            "best_before": "2027-05-22",
+            "produced_on": days_from_today(-10),
+            "packed_on": days_from_today(-8),
+            "best_before": days_from_today(170),
             "quantity": "300",
             "area_name": "Đồi Liên Sơn",
         },
@@ -229,7 +238,7 @@ def test_lot_event_and_labels_from_the_dashboard(client, member, catalog):
     lot = db.session.scalar(sa.select(Lot).where(Lot.code == "VB-2611"))
     event = {
         "biz_step": "harvesting",
-        "occurred_at": "2026-11-20T06:30",
+        "occurred_at": days_from_today(-10) + "T06:30",
         "place": "Đồi Liên Sơn",
         "description_vi": "Thu hoạch buổi sáng",
     }
@@ -312,7 +321,7 @@ def test_event_with_a_photo_shows_on_the_trace_page(client, member, catalog, app
     batch = factories.lot(catalog.banana, code="VB-PHOTO")
     event = {
         "biz_step": "packing",
-        "occurred_at": "2026-11-22T14:00",
+        "occurred_at": days_from_today(-8) + "T14:00",
         "place": "Xưởng",
         "photo": (io.BytesIO(png(800, 600, "JPEG")), "dong-goi.jpg"),
     }
