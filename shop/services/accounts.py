@@ -14,7 +14,7 @@ from shop.models.user import new_session_token
 from shop.services.errors import Conflict, InvalidInput
 from shop.services.text import free_slug
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = 12  # ASVS 2.1.1
 RESET_MAX_AGE = 3600  # seconds: a reset link works for one hour
 RESET_SALT = "password-reset"
 
