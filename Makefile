@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed-stamp
 MO      = translations/vi/LC_MESSAGES/messages.mo
 export FLASK_APP = wsgi
 
-.PHONY: run test test-pg test-deep bench install lint format translations extract-messages clean
+.PHONY: run test test-pg test-deep mutants mutants-report bench install lint format translations extract-messages clean
 
 run: install  ## serve the demo shop on http://127.0.0.1:5000 (SQLite in instance/)
 	$(BIN)/flask db upgrade
@@ -21,6 +21,13 @@ test-pg: install
 
 test-deep: install  ## the money state machine with many more random sequences
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/services/test_money_machine.py -p no:cacheprovider
+
+mutants: install  ## mutation testing of the rules listed in pyproject's [tool.mutmut]
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 2
+
+mutants-report: install
+	$(BIN)/mutmut results
 
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 

@@ -52,6 +52,25 @@ def send_refund_notice(order: Order, refunds: list[Refund]) -> None:
         )
 
 
+def send_registration_link(email: str, name: str, finish_url: str) -> None:
+    """The link that proves the address and lets its owner choose a password."""
+    queue(
+        email,
+        _("Finish creating your OCOP Shop account"),
+        render_template("email/register.txt", name=name, finish_url=finish_url),
+    )
+
+
+def send_account_exists(user, reset_url: str) -> None:
+    """Someone tried to register an address that has an account: tell its owner, no one else."""
+    with force_locale(user.language or "vi"):
+        queue(
+            user.email,
+            _("You already have an OCOP Shop account"),
+            render_template("email/account_exists.txt", user=user, reset_url=reset_url),
+        )
+
+
 def send_password_reset(user, reset_url: str) -> None:
     with force_locale(user.language or "vi"):
         queue(

@@ -17,13 +17,10 @@ NEW_PASSWORD = [
 
 
 class RegisterForm(FlaskForm):
+    """Name and email: the password is chosen from the link we email, which proves the address."""
+
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=EMAIL)
-    password = PasswordField(_l("Password"), validators=NEW_PASSWORD)
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", message=_l("The passwords differ."))],
-    )
 
 
 class LoginForm(FlaskForm):

@@ -19,7 +19,7 @@ from shop.auth.forms import (
 )
 from shop.cart import store
 from shop.extensions import limiter
-from shop.mail import send_password_reset
+from shop.mail import send_account_exists, send_password_reset, send_registration_link
 from shop.models import CooperativeKind, Role
 from shop.security import is_safe_next
 from shop.services import accounts, orders
@@ -55,20 +55,56 @@ def _sign_in(user, remember: bool = False) -> None:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(REGISTER_LIMIT, methods=["POST"])
 def register():
-    """Create a customer account."""
+    """Start a customer account. The answer is the same whether or not the email has one:
+    a new address gets a link to choose a password, a known one a note to its owner."""
     form = RegisterForm()
     if form.validate_on_submit():
+        email = accounts.normalize_email(form.email.data)
+        existing = accounts.by_email(email)
+        if existing is not None:
+            send_account_exists(existing, external_url("auth.reset_request"))
+        else:
+            token = accounts.registration_token(
+                email, form.name.data, current_app.config["SECRET_KEY"]
+            )
+            send_registration_link(
+                email, form.name.data, external_url("auth.register_finish", token=token)
+            )
+        flash(
+            _(
+                "We have sent an email to %(email)s. Open its link within a day to choose your"
+                " password and finish.",
+                email=email,
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def register_finish(token: str):
+    """Choose a password from the emailed link: the account is created and signed in."""
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        email, _name = accounts.registration_of(token, secret)
+    except DomainError as error:
+        return render_template("auth/reset_invalid.html", message=str(error)), 400
+    form = ResetForm()
+    if form.validate_on_submit():
         try:
-            user = accounts.register(form.email.data, form.password.data, form.name.data)
+            user = accounts.finish_registration(token, form.password.data, secret)
         except DomainError as error:
             transaction.rollback()
-            form.email.errors.append(str(error))
+            form.password.errors.append(str(error))
         else:
             _sign_in(user)
             flash(_("Welcome! Your account is ready."), "success")
             return _after_login()
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/register.html", form=form), status
+    return render_template("auth/register_finish.html", form=form, email=email), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -32,6 +32,36 @@ def by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
+REGISTER_SALT = "register"
+REGISTER_MAX_AGE = 24 * 3600  # seconds: a registration link works for a day
+
+
+def registration_token(email: str, name: str, secret_key: str) -> str:
+    """The emailed link's token: who asked to register, signed and dated."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=REGISTER_SALT)
+    return serializer.dumps({"email": normalize_email(email), "name": name.strip()[:120]})
+
+
+def registration_of(token: str, secret_key: str) -> tuple[str, str]:
+    """(email, name) of a registration link, or InvalidInput when expired or not ours."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=REGISTER_SALT)
+    try:
+        data = serializer.loads(token, max_age=REGISTER_MAX_AGE)
+    except SignatureExpired as error:
+        raise InvalidInput(_l("This link has expired. Register again.")) from error
+    except BadSignature as error:
+        raise InvalidInput(_l("This link is not valid.")) from error
+    if not isinstance(data, dict) or not data.get("email"):
+        raise InvalidInput(_l("This link is not valid."))
+    return data["email"], data.get("name", "")
+
+
+def finish_registration(token: str, password: str, secret_key: str) -> User:
+    """Create the account of a registration link (the link proves the address is theirs)."""
+    email, name = registration_of(token, secret_key)
+    return register(email, password, name)
+
+
 def register(
     email: str,
     password: str,

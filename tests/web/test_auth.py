@@ -11,24 +11,55 @@ from tests import factories
 from tests.factories import PASSWORD, sign_in
 
 
-def test_register_signs_in_and_refuses_short_passwords_and_duplicates(client):
-    short = client.post(
-        "/account/register",
-        data={"name": "An", "email": "an@example.vn", "password": "ngan", "confirm": "ngan"},
-    )
-    assert short.status_code == 400 and "10" in short.get_data(as_text=True)
-    ok = client.post(
-        "/account/register",
-        data={"name": "An", "email": "An@Example.vn", "password": PASSWORD, "confirm": PASSWORD},
-    )
-    assert ok.status_code == 302
+def register(client, email, name="An"):
+    return client.post("/account/register", data={"name": name, "email": email})
+
+
+def test_registration_proves_the_address_and_refuses_short_passwords(client, outbox):
+    assert register(client, "not-an-email").status_code == 400
+    response = register(client, "An@Example.vn")
+    assert response.status_code == 302 and response.headers["Location"] == "/account/login"
+    [mail] = outbox
+    assert mail.to == ["an@example.vn"]
+    link = re.search(r"http://127.0.0.1:5000(/account/register/\S+)", mail.body).group(1)
+    assert client.get("/account/").status_code == 302  # nothing exists until the link is used
+    assert client.get(link).status_code == 200
+    short = client.post(link, data={"password": "ngan", "confirm": "ngan"})
+    assert short.status_code == 400 and "12" in short.get_data(as_text=True)
+    done = client.post(link, data={"password": PASSWORD, "confirm": PASSWORD})
+    assert done.status_code == 302
     assert client.get("/account/").status_code == 200
-    other = client.application.test_client()
-    dup = other.post(
-        "/account/register",
-        data={"name": "B", "email": "an@example.vn", "password": PASSWORD, "confirm": PASSWORD},
+    again = client.application.test_client().post(
+        link, data={"password": PASSWORD, "confirm": PASSWORD}
     )
-    assert dup.status_code == 400 and "Đã có tài khoản" in dup.get_data(as_text=True)
+    assert again.status_code == 400  # the link made one account; a second use is refused
+
+
+def test_registration_answers_the_same_for_a_known_email(client, app, outbox):
+    account = factories.user(email="co@example.vn")
+    new = register(app.test_client(), "moi@example.vn")
+    known = register(client, "co@example.vn")
+    assert (known.status_code, known.headers["Location"]) == (
+        new.status_code,
+        new.headers["Location"],
+    )
+    flashes = [
+        client.get("/account/login").get_data(as_text=True),
+        app.test_client().get("/account/login").get_data(as_text=True),
+    ]
+    assert "co@example.vn" in flashes[0]
+    owner_mail = next(m for m in outbox if m.to == [account.email])
+    assert "/account/register/" not in owner_mail.body and "/account/reset" in owner_mail.body
+
+
+def test_registration_links_expire_after_a_day(client, outbox, monkeypatch):
+    import time
+
+    register(client, "tre@example.vn")
+    link = re.search(r"(/account/register/\S+)", outbox[0].body).group(1)
+    later = time.time() + 24 * 3600 + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get(link).status_code == 400
 
 
 def test_password_is_hashed_with_scrypt(app):
