@@ -61,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     from shop.i18n import register_i18n, select_locale
     from shop.page_cache import register_page_cache
     from shop.security import register_security
-    from shop.services import payments  # noqa: F401  (its outbox handlers)
+    from shop.services import label_runs, payments  # noqa: F401  (their outbox handlers)
     from shop.templating import register_templating
 
     db.init_app(app)

@@ -92,7 +92,9 @@ def labels_command(gtin, lot_code, count, out, grid, label_size, ec) -> None:
         width, height = (float(n) for n in label_size.lower().split("x"))
         sheet = labels.Sheet(columns, rows, width * mm, height * mm)
         units = tracing.generate_units(lot, count)
-        pdf = labels.render_sheet(lot, units, current_app.config["PUBLIC_BASE_URL"], sheet, ec)
+        pdf = labels.render_sheet(
+            lot, units, current_app.config["PUBLIC_BASE_URL"], sheet, ec, parallel=True
+        )
     except (ValueError, DomainError) as error:
         db.session.rollback()
         raise click.ClickException(str(error) or "Use the form 3x8 and 70x37.") from error

@@ -25,9 +25,19 @@ from shop.coop.forms import (
 )
 from shop.extensions import db
 from shop.mail import send_invitation
-from shop.models import BizStep, Cooperative, Lot, PartStatus, Product, Role
+from shop.models import BizStep, Cooperative, LabelRunState, Lot, PartStatus, Product, Role
 from shop.security import roles_required
-from shop.services import accounts, catalog, dashboard, images, labels, orders, products, tracing
+from shop.services import (
+    accounts,
+    catalog,
+    dashboard,
+    images,
+    label_runs,
+    labels,
+    orders,
+    products,
+    tracing,
+)
 from shop.services.errors import DomainError, InvalidInput, NotFound
 from shop.services.payments.cod import record_cash_received
 from shop.templating import external_url
@@ -263,6 +273,7 @@ def lot_detail(lot_id: int):
         lot=lot,
         form=form,
         labels_form=LabelsForm(),
+        label_runs=label_runs.runs_of(lot),
         scans=scans,
         now=datetime.now(VIETNAM),
     ), status
@@ -276,15 +287,40 @@ def lot_labels(lot_id: int):
     if not form.validate():
         flash(_("Choose between 1 and 5,000 labels."), "error")
         return redirect(url_for("coop.lot_detail", lot_id=lot.id), code=303)
+    level = "Q" if form.sturdy.data else "M"
+    if form.count.data > label_runs.INLINE_MAX:
+        label_runs.order(lot, form.count.data, level)
+        flash(
+            _(
+                "Your %(n)s labels are being prepared. Download them from this page when ready.",
+                n=form.count.data,
+            ),
+            "success",
+        )
+        return redirect(url_for("coop.lot_detail", lot_id=lot.id), code=303)
     units = tracing.generate_units(lot, form.count.data)
-    pdf = labels.render_sheet(
-        lot, units, current_app.config["PUBLIC_BASE_URL"], level="Q" if form.sturdy.data else "M"
-    )
+    pdf = labels.render_sheet(lot, units, current_app.config["PUBLIC_BASE_URL"], level=level)
+    return _pdf(pdf, f"labels-{lot.code}.pdf")
+
+
+def _pdf(data: bytes, filename: str) -> Response:
     return Response(
-        pdf,
+        data,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename=labels-{lot.code}.pdf"},
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
     )
+
+
+@bp.get("/label-runs/<int:run_id>.pdf")
+def label_run_pdf(run_id: int):
+    """A label sheet made in the background, once it is ready."""
+    run = label_runs.owned_run(_coop(), run_id)
+    if run.state is not LabelRunState.READY:
+        raise NotFound(_("These labels are not ready yet."))
+    path = label_runs.label_dir() / run.path
+    if not path.is_file():
+        raise NotFound(_("These labels are not ready yet."))
+    return _pdf(path.read_bytes(), f"labels-{run.lot.code}-{run.id}.pdf")
 
 
 # --- Orders ---------------------------------------------------------------------------------

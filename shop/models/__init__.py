@@ -25,7 +25,7 @@ from shop.models.payments import (
 )
 from shop.models.rating import OcopLevel, OcopRating
 from shop.models.review import Review
-from shop.models.trace import BizStep, Lot, Scan, TraceEvent, Unit
+from shop.models.trace import BizStep, LabelRun, LabelRunState, Lot, Scan, TraceEvent, Unit
 from shop.models.user import Role, User
 
 __all__ = [
@@ -36,6 +36,8 @@ __all__ = [
     "CertificationKind",
     "Cooperative",
     "CooperativeKind",
+    "LabelRun",
+    "LabelRunState",
     "Lot",
     "OcopLevel",
     "OcopRating",

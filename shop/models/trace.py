@@ -136,3 +136,29 @@ class Scan(db.Model):
         sa.String(50), default="", comment="IP truncated to /24 or /48"
     )
     language: Mapped[str] = mapped_column(sa.String(10), default="")
+
+
+class LabelRunState(enum.StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class LabelRun(db.Model):
+    """A large label order, made in the background: new serials and their PDF sheet."""
+
+    __tablename__ = "label_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lot.id", ondelete="CASCADE"), index=True)
+    count: Mapped[int]
+    level: Mapped[str] = mapped_column(sa.String(1), default="M")
+    state: Mapped[LabelRunState] = mapped_column(
+        str_enum(LabelRunState, 20), default=LabelRunState.PENDING
+    )
+    path: Mapped[str] = mapped_column(sa.String(300), default="")
+    error: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lot: Mapped[Lot] = relationship()

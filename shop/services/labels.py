@@ -138,7 +138,12 @@ def _wrap(text: str, width: float, lines: int) -> list[str]:
 
 
 def render_sheet(
-    lot: Lot, units: list[Unit], base_url: str, sheet: Sheet | None = None, level: str = "M"
+    lot: Lot,
+    units: list[Unit],
+    base_url: str,
+    sheet: Sheet | None = None,
+    level: str = "M",
+    parallel: bool = False,
 ) -> bytes:
     """A PDF of one label per unit, as many A4 pages as needed."""
     if not units:
@@ -150,7 +155,8 @@ def render_sheet(
     canvas.setTitle(f"{lot.product.name_vi} – {lot.code}")
     stars = lot.product.current_stars()
     uris = [gs1.digital_link(base_url, lot.product.gtin, lot.code, u.serial) for u in units]
-    for index, (unit, modules) in enumerate(zip(units, qr.matrices(uris, level), strict=True)):
+    codes = qr.matrices(uris, level, parallel=parallel)
+    for index, (unit, modules) in enumerate(zip(units, codes, strict=True)):
         if index and index % sheet.per_page == 0:
             canvas.showPage()
         _draw_label(canvas, sheet, index, lot, unit, modules, stars)

@@ -53,10 +53,11 @@ def etag(uri: str, fmt: str, level: str) -> str:
     return hashlib.sha256(f"{uri}|{fmt}|{level}|v1".encode()).hexdigest()[:32]
 
 
-def matrices(uris: list[str], level: str = "M") -> list[list[list[bool]]]:
-    """Matrices of many URIs; large batches use every core (choosing masks is CPU-bound)."""
+def matrices(uris: list[str], level: str = "M", parallel: bool = False) -> list[list[list[bool]]]:
+    """Matrices of many URIs. ``parallel`` (the command line only) forks a process per core
+    for large batches; the web app never forks inside a request or a background thread."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(uris) < 200 or workers < 2:
+    if not parallel or len(uris) < 200 or workers < 2:
         return [matrix(uri, level) for uri in uris]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

@@ -332,3 +332,56 @@ def test_event_with_a_photo_shows_on_the_trace_page(client, member, catalog, app
         r'<img src="(/media/uploads/e\d+-[0-9a-f]+-thumb\.webp)" alt="Đóng gói"', page
     ).group(1)
     assert client.get(src).mimetype == "image/webp"
+
+
+def test_a_large_label_run_is_made_in_the_background(client, member, catalog, app, tmp_path):
+    from shop.models import LabelRun, LabelRunState, OutboxMessage, Unit
+
+    app.config["LABEL_DIR"] = str(tmp_path)
+    batch = factories.lot(catalog.banana, code="VB-BIG")
+    app.config["OUTBOX_DELIVERY"] = "none"  # as if the worker had not run yet
+    try:
+        response = client.post(f"/coop/lots/{batch.id}/labels", data={"count": "300"})
+    finally:
+        app.config["OUTBOX_DELIVERY"] = "inline"
+    assert response.status_code == 303  # no PDF in the request: it is prepared later
+    page = client.get(f"/coop/lots/{batch.id}").get_data(as_text=True)
+    assert "300" in page and "Tải PDF" not in page
+    [run] = db.session.scalars(sa.select(LabelRun)).all()
+    assert run.state is LabelRunState.PENDING
+    assert db.session.scalar(sa.select(sa.func.count(Unit.id))) == 0
+    other = app.test_client()
+    factories.sign_in(other, factories.user("member", cooperative=catalog.thai_son))
+    assert other.get(f"/coop/label-runs/{run.id}.pdf").status_code == 404
+    assert client.get(f"/coop/label-runs/{run.id}.pdf").status_code == 404  # not ready
+
+    from shop.services import outbox
+
+    message = db.session.scalars(sa.select(OutboxMessage)).one()
+    assert outbox.deliver([message.id]) == (1, 0)
+    db.session.expire_all()
+    assert run.state is LabelRunState.READY
+    assert db.session.scalar(sa.select(sa.func.count(Unit.id))) == 300
+    pdf = client.get(f"/coop/label-runs/{run.id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert other.get(f"/coop/label-runs/{run.id}.pdf").status_code == 404
+
+
+def test_a_failed_label_run_saves_no_serial(client, member, catalog, app, tmp_path):
+    from shop.models import OutboxMessage, Unit
+    from shop.services import outbox
+
+    app.config["LABEL_DIR"] = str(tmp_path)
+    batch = factories.lot(catalog.banana, code="VB-FAIL")
+    app.config["OUTBOX_DELIVERY"] = "none"
+    try:
+        client.post(f"/coop/lots/{batch.id}/labels", data={"count": "500"})
+    finally:
+        app.config["OUTBOX_DELIVERY"] = "inline"
+    catalog.viba.approved = False  # the office withdrew approval meanwhile
+    db.session.commit()
+    message = db.session.scalars(sa.select(OutboxMessage)).one()
+    assert outbox.deliver([message.id]) == (0, 1)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(Unit.id))) == 0
+    assert message.attempts == 1 and "phê duyệt" in message.last_error
