@@ -23,6 +23,16 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("Email"), validators=EMAIL)
 
 
+class ChoosePasswordForm(FlaskForm):
+    """The password of a new account, chosen from the emailed link."""
+
+    password = PasswordField(_l("Password"), validators=NEW_PASSWORD)
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=EMAIL)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])

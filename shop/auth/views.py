@@ -11,6 +11,7 @@ from shop.auth import bp
 from shop.auth.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    ChoosePasswordForm,
     CooperativeApplicationForm,
     LoginForm,
     RegisterForm,
@@ -92,7 +93,7 @@ def register_finish(token: str):
         email, _name = accounts.registration_of(token, secret)
     except DomainError as error:
         return render_template("auth/reset_invalid.html", message=str(error)), 400
-    form = ResetForm()
+    form = ChoosePasswordForm()
     if form.validate_on_submit():
         try:
             user = accounts.finish_registration(token, form.password.data, secret)

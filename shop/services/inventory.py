@@ -115,13 +115,3 @@ def opening(product: Product, stock: int) -> None:
         raise InvalidInput(_l("The stock is a whole number from 0 to 1,000,000."))
     if stock:
         adjust(product, stock, "opening stock")
-
-
-def held_by(part: OrderPart) -> dict[int, int]:
-    """Units the ledger says ``part`` currently holds, per product."""
-    rows = db.session.execute(
-        sa.select(StockMovement.product_id, sa.func.sum(StockMovement.delta))
-        .where(StockMovement.part_id == part.id)
-        .group_by(StockMovement.product_id)
-    ).all()
-    return {pid: -total for pid, total in rows if total}

@@ -38,8 +38,10 @@ from shop.models import (
     PartStatus,
     Payment,
     PaymentMethod,
+    PaymentState,
     Product,
     Provider,
+    RefundState,
 )
 from shop.services import inventory, orders, payments, reconcile
 from shop.services.errors import DomainError
@@ -155,6 +157,36 @@ def money_machine(app, stripe_state):
                 kind, obj = data.draw(st.sampled_from(self.events))
                 same_id = data.draw(st.booleans())
                 self.send(kind, obj, self.fixed_event_id if same_id else None)
+
+        @rule(order_id=placed, whole=st.booleans())
+        def refunded_in_stripes_dashboard(self, order_id, whole):
+            """Someone refunds a card payment in Stripe's dashboard, outside the shop."""
+            for payment in self.sessions_of(self.order(order_id)):
+                if payment.state is not PaymentState.RECEIVED or not payment.payment_intent:
+                    continue
+                intent = payment.payment_intent
+                done = sum(
+                    r["amount"] for r in stripe_state.refunds if r["payment_intent"] == intent
+                )
+                left = payment.amount_received - done
+                if left <= 0:
+                    continue
+                amount = left if whole else max(left // 2, 1)
+                stripe_state.refunds.append(
+                    {
+                        "id": f"re_dash_{len(stripe_state.refunds)}",
+                        "amount": amount,
+                        "payment_intent": intent,
+                    }
+                )
+                charge = {
+                    "id": f"ch_{intent}",
+                    "object": "charge",
+                    "payment_intent": intent,
+                    "amount_refunded": done + amount,
+                }
+                self.send("charge.refunded", charge)
+                return
 
         @rule(order_id=placed)
         def pay_again_by_card(self, order_id):
@@ -277,7 +309,7 @@ def money_machine(app, stripe_state):
                 r.amount
                 for i in self.orders
                 for r in self.order(i).refunds
-                if r.provider is Provider.STRIPE and r.reference.startswith("re_")
+                if r.provider is Provider.STRIPE and r.state is RefundState.SENT
             )
             stripes = stripe_state.refunds[self.refunds_before :]
             assert ours == sum(r["amount"] for r in stripes)
