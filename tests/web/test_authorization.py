@@ -8,7 +8,16 @@ import pytest
 import sqlalchemy as sa
 
 from shop.extensions import db
-from shop.models import OcopRating, Order, Provider, Refund, RefundState, Review
+from shop.models import (
+    LabelRun,
+    LabelRunState,
+    OcopRating,
+    Order,
+    Provider,
+    Refund,
+    RefundState,
+    Review,
+)
 from shop.services import orders, outbox, tracing
 from shop.services.pricing import DeliveryRule
 from tests import factories
@@ -19,7 +28,7 @@ ACTIONS = {"/coop/": {"action": "prepare"}, "/admin/": {"action": "hide"}}
 
 
 @pytest.fixture
-def world(catalog):
+def world(catalog, app, tmp_path):
     """Cooperative A (Viba) with a product, a lot, an order part and a rating; B (Thái Sơn)."""
     lot = factories.lot(catalog.banana, code="A-LOT")
     order = orders.place_order(
@@ -43,6 +52,10 @@ def world(catalog):
     refund = Refund(order=order, amount=1000, provider=Provider.VIETQR, state=RefundState.OWED)
     db.session.add(refund)
     message = outbox.enqueue("email", to="k@example.vn", subject="s", body="b")
+    app.config["LABEL_DIR"] = str(tmp_path)
+    (tmp_path / "run.pdf").write_bytes(b"%PDF-1.4 labels")
+    run = LabelRun(lot=lot, count=300, state=LabelRunState.READY, path="run.pdf")
+    db.session.add(run)
     db.session.commit()
     rating = db.session.scalars(
         sa.select(OcopRating).where(OcopRating.product_id == catalog.banana.id)
@@ -60,6 +73,7 @@ def world(catalog):
         "review_id": review.id,
         "refund_id": refund.id,
         "message_id": message.id,
+        "run_id": run.id,
     }
     return accounts, values
 
