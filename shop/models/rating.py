@@ -50,6 +50,11 @@ class OcopRating(db.Model):
 
     product: Mapped[Product] = relationship(back_populates="ratings")
 
+    @property
+    def proposed_for_five(self) -> bool:
+        """A provincial score of 90 or more: 4 stars, proposed to the central council for 5."""
+        return self.level is OcopLevel.PROVINCIAL and self.score >= 90
+
     def is_expired(self, on: date | None = None) -> bool:
         return self.valid_until < (on or today())
 

@@ -16,13 +16,51 @@ from shop.services.errors import InvalidInput
 VALIDITY_MONTHS = 36
 # (lowest score, stars), highest band first, from Decision 148/QĐ-TTg.
 STAR_BANDS = ((90, 5), (70, 4), (50, 3), (30, 2), (0, 1))
+OCOP_FLOOR = 50  # below it a product is not an OCOP product: no stars, no "OCOP" mark
+# Decision 1489/QĐ-TTg: two-level local government, no more district councils.
+TWO_LEVEL_RULES_FROM = date(2025, 7, 6)
 
 
 def stars_for_score(score: int) -> int:
-    """The stars a 100-point scorecard earns: 90+ five, 70+ four, 50+ three, 30+ two, else one."""
+    """The scorecard's band: 90+ five, 70+ four, 50+ three, 30+ two, else one."""
     if not isinstance(score, int) or not 0 <= score <= 100:
         raise InvalidInput(_l("The OCOP score is a whole number from 0 to 100."))
     return next(stars for floor, stars in STAR_BANDS if score >= floor)
+
+
+def recognised_stars(score: int, level: OcopLevel, decided: date) -> int:
+    """The stars a council of ``level`` could recognise on ``decided``, or InvalidInput.
+
+    Since 6 July 2025 (Decision 1489/QĐ-TTg amending 148/QĐ-TTg) the provincial council
+    recognises 3 stars (50-69) and 4 stars (70-89, and 90+ which it may propose to the
+    central council); only the central council recognises 5 stars (90-100). Before
+    that date district councils recognised 3 stars. Below 50 points there is no OCOP
+    recognition at all.
+    """
+    band = stars_for_score(score)
+    if score < OCOP_FLOOR:
+        raise InvalidInput(
+            _l("Below 50 points a product is not recognised as OCOP: there is no rating to record.")
+        )
+    if level is OcopLevel.NATIONAL:
+        if band < 5:
+            raise InvalidInput(
+                _l("The central council recognises 5 stars only: 90 points or more.")
+            )
+        return 5
+    if level is OcopLevel.DISTRICT:
+        if decided >= TWO_LEVEL_RULES_FROM:
+            raise InvalidInput(
+                _l(
+                    "District councils no longer rate products since 6 July 2025"
+                    " (Decision 1489/QĐ-TTg): the provincial council does."
+                )
+            )
+        if band != 3:
+            raise InvalidInput(_l("A district council recognised 3 stars only: 50 to 69 points."))
+        return 3
+    return min(band, 4)  # provincial: 90+ stays 4 stars, proposed to the central council
+
 
 
 def add_months(day: date, months: int) -> date:
@@ -47,7 +85,7 @@ def record_rating(
     rating = OcopRating(
         product=product,
         score=score,
-        stars=stars_for_score(score),
+        stars=recognised_stars(score, level, decision_date),
         level=level,
         council=council.strip(),
         certificate_number=certificate_number.strip(),
@@ -82,7 +120,8 @@ def refresh_current_rating(product: Product) -> None:
     star order is a plain index walk; ``expire_lapsed`` keeps it true as days pass.
     """
     rating = current_rating(product)
-    product.ocop_stars = rating.stars if rating and not rating.is_expired() else 0
+    recognised = rating is not None and rating.stars >= 3 and not rating.is_expired()
+    product.ocop_stars = rating.stars if recognised else 0  # 1-2 stars (old rows): no OCOP
     product.ocop_valid_until = rating.valid_until if rating else None
 
 

@@ -13,6 +13,7 @@ from shop.clock import today
 from shop.extensions import db
 from shop.models import (
     Cooperative,
+    OcopLevel,
     OcopRating,
     Order,
     PartStatus,
@@ -403,3 +404,50 @@ def test_an_unpaid_order_has_nothing_to_refund(office, app, catalog):
     order = buy(app, catalog.tea, "vietqr")
     response = office.post(f"/admin/orders/{order.id}/refund", data={"amount": "1", "reason": "x"})
     assert response.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("score", "level", "status", "shown"),
+    [
+        ("40", "provincial", 400, "Below 50 points a product is not recognised as OCOP"),
+        ("89", "national", 400, "The central council recognises 5 stars only"),
+        ("60", "district", 400, "District councils no longer rate products"),
+        ("95", "provincial", 303, None),
+    ],
+)
+def test_the_office_form_follows_the_ocop_rules(office, catalog, score, level, status, shown):
+    response = office.post(
+        f"/admin/products/{catalog.longan.id}/ratings",
+        data={
+            "score": score,
+            "level": level,
+            "council": "Hội đồng OCOP tỉnh Phú Thọ",
+            "certificate_number": f"OCOP-PT-{score}",
+            "decision_date": (today() - timedelta(days=3)).isoformat(),
+        },
+    )
+    assert response.status_code == status
+    if shown:
+        assert shown in page_of(response)
+        return
+    product_page = page_of(office.get("/products/nhan"))
+    assert 'aria-label="4 OCOP stars"' in product_page and "proposed for 5 stars" in product_page
+
+
+def test_a_rating_under_50_points_from_the_old_rules_shows_no_ocop(office, catalog):
+    db.session.add(
+        OcopRating(
+            product_id=catalog.longan.id,
+            score=40,
+            stars=2,
+            level=OcopLevel.PROVINCIAL,
+            council="Hội đồng cũ",
+            certificate_number="OLD-40",
+            decision_date=today() - timedelta(days=30),
+            valid_until=add_months(today() - timedelta(days=30), 36),
+        )
+    )
+    db.session.commit()
+    page = page_of(office.get("/products/nhan"))
+    assert "★★☆☆☆" not in page and "2 OCOP stars" not in page
+    assert "2-star rating" not in page and "not been rated by an OCOP council" in page
