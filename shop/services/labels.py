@@ -110,7 +110,7 @@ def _draw_label(
         canvas.drawString(text_x, line_y, part)
         line_y -= 3.6 * mm
     canvas.setFont(FONT, 7)
-    facts = [f"Lô/Lot {lot.code}"]
+    facts = [lot.product.cooperative.name, f"Lô/Lot {lot.code}"]
     if lot.best_before:
         facts.append(f"HSD/Exp {lot.best_before:%d/%m/%Y}")
     if stars:

@@ -280,6 +280,13 @@ def test_label_sheet_from_the_cli_decodes_to_its_units(app, runner, client, trac
     for uri in decoded[:3]:
         page = client.get(path_of(uri), headers=PHONE).get_data(as_text=True)
         assert "Hàng chính hãng" in page and uri.rsplit("/", 1)[1] in page
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    serial = decoded[0].rsplit("/", 1)[1]
+    for shown in (tea.name_vi, tea.cooperative.name, f"Lot {batch.code}", "HSD/Exp", serial):
+        assert shown.split()[0] in text, shown  # every field is printed on the label
+    assert "OCOP ★★★★" in text  # the tea's 4 stars, drawn as text
 
 
 def test_label_cli_refuses_bad_input_without_creating_serials(runner, traced, tmp_path):
