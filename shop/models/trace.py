@@ -126,7 +126,10 @@ class Scan(db.Model):
     """One person's scan of a unit's code. No IP address is kept, only its network."""
 
     __tablename__ = "scan"
-    __table_args__ = (sa.Index("ix_scan_unit_time", "unit_id", "scanned_at"),)
+    __table_args__ = (
+        sa.Index("ix_scan_unit_time", "unit_id", "scanned_at"),
+        sa.Index("ix_scan_unit_device", "unit_id", "device"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"))
@@ -136,6 +139,9 @@ class Scan(db.Model):
         sa.String(50), default="", comment="IP truncated to /24 or /48"
     )
     language: Mapped[str] = mapped_column(sa.String(10), default="")
+    device: Mapped[str] = mapped_column(
+        sa.String(32), default="", comment="hash of a first-party cookie: one phone, one scan"
+    )
 
 
 class LabelRunState(enum.StrEnum):

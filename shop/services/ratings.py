@@ -62,7 +62,6 @@ def recognised_stars(score: int, level: OcopLevel, decided: date) -> int:
     return min(band, 4)  # provincial: 90+ stays 4 stars, proposed to the central council
 
 
-
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later, clamped to the month's end (29 Feb -> 28 Feb)."""
     month_index = day.month - 1 + months

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import secrets
 from dataclasses import dataclass
@@ -185,8 +186,14 @@ def generate_units(lot: Lot, count: int) -> list[Unit]:
 
 @dataclass(frozen=True)
 class ScanSummary:
-    count: int
+    count: int  # scans by distinct phones (a reload is not a scan)
     first_scanned_at: datetime | None
+    devices: int = 0
+    networks: int = 0
+
+    def suspicious(self, threshold: int) -> bool:
+        """Many phones on more than one network: the sign of a copied label, never reloads."""
+        return self.devices > threshold and self.networks > 1
 
 
 def is_robot(user_agent: str) -> bool:
@@ -204,25 +211,44 @@ def network_of(address: str | None) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
-def record_scan(unit: Unit, *, address: str | None, language: str = "") -> None:
-    """Count one scan by a person: a single INSERT, no raw IP address kept."""
+def device_of(cookie: str) -> str:
+    """What is kept of the phone's cookie: a hash, so the cookie itself is never stored."""
+    return hashlib.sha256(cookie.encode()).hexdigest()[:32] if cookie else ""
+
+
+def record_scan(unit: Unit, *, address: str | None, language: str = "", device: str = "") -> bool:
+    """Count a scan by a phone once: a reload by the same phone is not a new scan.
+    No raw IP address is kept, only its network. True when this scan was counted."""
+    if device and db.session.scalar(
+        sa.select(Scan.id).where(Scan.unit_id == unit.id, Scan.device == device).limit(1)
+    ):
+        return False
     db.session.add(
         Scan(
-            unit_id=unit.id, lot_id=unit.lot_id, network=network_of(address), language=language[:10]
+            unit_id=unit.id,
+            lot_id=unit.lot_id,
+            network=network_of(address),
+            language=language[:10],
+            device=device,
         )
     )
     db.session.flush()
+    return True
 
 
 def scan_summary(unit: Unit) -> ScanSummary:
-    count, first = db.session.execute(
-        sa.select(sa.func.count(Scan.id), sa.func.min(Scan.scanned_at)).where(
-            Scan.unit_id == unit.id
-        )
+    """Scans, distinct phones and networks of one code (older scans without a phone count
+    as a phone each)."""
+    count, first, networks = db.session.execute(
+        sa.select(
+            sa.func.count(Scan.id),
+            sa.func.min(Scan.scanned_at),
+            sa.func.count(sa.distinct(Scan.network)),
+        ).where(Scan.unit_id == unit.id)
     ).one()
     if isinstance(first, str):  # SQLite returns aggregates of dates as text
         first = datetime.fromisoformat(first)
-    return ScanSummary(count, first)
+    return ScanSummary(count, first, devices=count, networks=networks)
 
 
 @dataclass(frozen=True)
@@ -233,14 +259,21 @@ class UnitScans:
 
 
 def lot_scan_report(lot: Lot, threshold: int) -> tuple[int, int, list[UnitScans]]:
-    """(scans, units scanned, units scanned more than ``threshold`` times with their networks)."""
+    """(scans by distinct phones, units scanned, units scanned by more than ``threshold``
+    phones on more than one network, with those networks)."""
     per_unit = db.session.execute(
-        sa.select(Unit.id, Unit.serial, sa.func.count(Scan.id))
+        sa.select(
+            Unit.id, Unit.serial, sa.func.count(Scan.id), sa.func.count(sa.distinct(Scan.network))
+        )
         .join(Scan, Scan.unit_id == Unit.id)
         .where(Scan.lot_id == lot.id)
         .group_by(Unit.id, Unit.serial)
     ).all()
-    unusual_ids = {uid: serial for uid, serial, n in per_unit if n > threshold}
+    unusual_ids = {
+        uid: serial
+        for uid, serial, n, nets in per_unit
+        if ScanSummary(n, None, n, nets).suspicious(threshold)
+    }
     networks: dict[int, set[str]] = {uid: set() for uid in unusual_ids}
     if unusual_ids:
         rows = db.session.execute(
@@ -250,8 +283,8 @@ def lot_scan_report(lot: Lot, threshold: int) -> tuple[int, int, list[UnitScans]
             networks[uid].add(network or "?")
     unusual = [
         UnitScans(unusual_ids[uid], n, sorted(networks[uid]))
-        for uid, _, n in per_unit
+        for uid, _, n, _ in per_unit
         if uid in unusual_ids
     ]
-    total = sum(n for *_, n in per_unit)
+    total = sum(n for _, _, n, _ in per_unit)
     return total, len(per_unit), sorted(unusual, key=lambda u: -u.scans)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from flask import (
     Response,
     abort,
@@ -45,9 +48,15 @@ def resolve(gtin: str, lot_code: str | None = None, serial: str | None = None):
     if answer is not None:
         return answer
     summary = None
+    device_cookie = _device_cookie()
     if unit is not None:
         if request.method == "GET" and not tracing.is_robot(request.user_agent.string):
-            tracing.record_scan(unit, address=request.remote_addr, language=current_language())
+            tracing.record_scan(
+                unit,
+                address=request.remote_addr,
+                language=current_language(),
+                device=tracing.device_of(device_cookie),
+            )
         summary = tracing.scan_summary(unit)
     response = Response(
         render_template(
@@ -65,7 +74,27 @@ def resolve(gtin: str, lot_code: str | None = None, serial: str | None = None):
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     response.headers["Link"] = f'<{request.base_url}?linkType=all>; rel="linkset"; type="{LINKSET}"'
     response.cache_control.no_store = unit is not None  # each scan is counted
+    if unit is not None and request.cookies.get(DEVICE_COOKIE) != device_cookie:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device_cookie,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )
     return response
+
+
+DEVICE_COOKIE = "ocop_phone"
+DEVICE_FORMAT = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+def _device_cookie() -> str:
+    """This phone's first-party cookie (made on its first scan): a reload is not a new scan.
+    Only this site reads it; nothing follows the phone elsewhere."""
+    cookie = request.cookies.get(DEVICE_COOKIE, "")
+    return cookie if DEVICE_FORMAT.match(cookie) else secrets.token_urlsafe(18)
 
 
 def _redirect_to_canonical(gtin: str):

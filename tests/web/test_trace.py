@@ -110,32 +110,47 @@ def test_bad_codes_get_a_clear_answer_never_a_500(client, traced, path, status):
     assert "<h1>" in response.get_data(as_text=True)
 
 
-def test_unit_scans_are_counted_once_per_get_and_not_for_head_or_robots(client, traced):
+def test_unit_scans_are_counted_once_per_phone_and_not_for_head_or_robots(app, client, traced):
     tea, batch, units = traced
     uri = f"/01/{tea.gtin}/10/{batch.code}/21/{units[0].serial}"
-    client.get(uri, headers=PHONE)
+    first = client.get(uri, headers=PHONE).get_data(as_text=True)
+    assert "Lần quét đầu tiên" in first
+    for _ in range(7):  # the buyer reloads: still one phone, still genuine
+        page = client.get(uri, headers=PHONE).get_data(as_text=True)
+    assert "Lần quét đầu tiên" in page and "Hàng chính hãng" in page
     client.head(uri, headers=PHONE)
     client.get(uri, headers={"User-Agent": "facebookexternalhit/1.1"})
     client.get(uri, headers={"User-Agent": "Zalo-Link-Preview bot"})
-    page = client.get(uri, headers=PHONE).get_data(as_text=True)
-    assert "đã được quét 2 lần" in page
+    second_phone = app.test_client()
+    page = second_phone.get(uri, headers=PHONE).get_data(as_text=True)
+    assert "đã được quét trên 2 điện thoại" in page
     scans = db.session.scalars(db.select(Scan)).all()
-    assert len(scans) == 2
+    assert len(scans) == 2 and len({s.device for s in scans}) == 2
     assert all(s.network == "127.0.0.0/24" for s in scans)  # never the address itself
+    cookie = client.get_cookie("ocop_phone").value
+    assert cookie not in {s.device for s in scans}  # only a hash of the cookie is kept
 
 
-def test_warning_past_the_scan_threshold(app, client, traced):
+def test_warning_when_many_phones_in_several_places_scan_one_code(app, traced):
     tea, batch, units = traced
     uri = f"/01/{tea.gtin}/10/{batch.code}/21/{units[1].serial}"
-    for _ in range(app.config["SCAN_WARNING_THRESHOLD"]):
-        page = client.get(uri, headers=PHONE).get_data(as_text=True)
+    threshold = app.config["SCAN_WARNING_THRESHOLD"]
+
+    def scan_from(address: str) -> str:
+        phone = app.test_client()
+        return phone.get(uri, headers=PHONE, environ_base={"REMOTE_ADDR": address}).get_data(
+            as_text=True
+        )
+
+    for n in range(threshold + 2):  # a family's phones on one home network: no warning
+        page = scan_from(f"203.0.113.{n + 1}")
     assert "Hàng chính hãng" in page and "Cảnh báo" not in page
-    page = client.get(uri, headers=PHONE).get_data(as_text=True)
+    page = scan_from("198.51.100.7")  # then a phone far away
     assert "Cảnh báo: mã này đã được quét rất nhiều lần" in page
-    total, scanned, unusual = tracing.lot_scan_report(batch, app.config["SCAN_WARNING_THRESHOLD"])
-    assert (total, scanned) == (6, 1)
+    total, scanned, unusual = tracing.lot_scan_report(batch, threshold)
+    assert (total, scanned) == (threshold + 3, 1)
     assert [(u.serial, u.scans, u.networks) for u in unusual] == [
-        (units[1].serial, 6, ["127.0.0.0/24"])
+        (units[1].serial, threshold + 3, ["198.51.100.0/24", "203.0.113.0/24"])
     ]
 
 
