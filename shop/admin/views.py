@@ -41,7 +41,7 @@ from shop.models import (
     User,
 )
 from shop.security import roles_required, safe_next
-from shop.services import admin, orders, outbox, ratings, reconcile, reviews
+from shop.services import admin, counterfeits, orders, outbox, ratings, reconcile, reviews
 from shop.services.errors import DomainError, InvalidInput, NotFound
 
 PER_PAGE = 50
@@ -366,6 +366,7 @@ def money():
         owed=orders.owed_refunds(),
         mismatches=reconcile.find(limit=100, scan=RECONCILE_SCAN),
         troubled=outbox.troubled(),
+        fakes=counterfeits.counts(),
     )
 
 

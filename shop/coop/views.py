@@ -30,6 +30,7 @@ from shop.security import roles_required
 from shop.services import (
     accounts,
     catalog,
+    counterfeits,
     dashboard,
     images,
     label_runs,
@@ -67,6 +68,7 @@ def overview():
         coop=coop,
         to_fulfil=dashboard.parts(coop, dashboard.TO_FULFIL),
         low=dashboard.low_stock(coop),
+        fakes=counterfeits.counts(coop),
         expiring=dashboard.expiring(coop),
         chart=dashboard.sales_chart(dashboard.sales_by_day(coop)),
     )

@@ -25,7 +25,16 @@ from shop.models.payments import (
 )
 from shop.models.rating import OcopLevel, OcopRating
 from shop.models.review import Review
-from shop.models.trace import BizStep, LabelRun, LabelRunState, Lot, Scan, TraceEvent, Unit
+from shop.models.trace import (
+    BizStep,
+    CounterfeitReport,
+    LabelRun,
+    LabelRunState,
+    Lot,
+    Scan,
+    TraceEvent,
+    Unit,
+)
 from shop.models.user import Role, User
 
 __all__ = [
@@ -36,6 +45,7 @@ __all__ = [
     "CertificationKind",
     "Cooperative",
     "CooperativeKind",
+    "CounterfeitReport",
     "LabelRun",
     "LabelRunState",
     "Lot",

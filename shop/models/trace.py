@@ -168,3 +168,22 @@ class LabelRun(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lot: Mapped[Lot] = relationship()
+
+
+class CounterfeitReport(db.Model):
+    """A shopper's report of a package whose code the producer never issued."""
+
+    __tablename__ = "counterfeit_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    lot_code: Mapped[str] = mapped_column(sa.String(20), default="")
+    serial: Mapped[str] = mapped_column(sa.String(20), default="")
+    place: Mapped[str] = mapped_column(sa.String(200), comment="where it was bought")
+    contact: Mapped[str] = mapped_column(sa.String(200), default="")
+    network: Mapped[str] = mapped_column(sa.String(50), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship()

@@ -9,6 +9,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -17,12 +18,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.models import Lot, Product, Unit
-from shop.services import epcis, gs1, qr, tracing
+from shop.services import counterfeits, epcis, gs1, qr, tracing
 from shop.services.catalog import is_visible
-from shop.services.errors import InvalidInput
+from shop.services.errors import InvalidInput, NotFound
 from shop.trace import bp
+from shop.trace.forms import CounterfeitForm
 
 LINKSET = "application/linkset+json"
 JSON_LD = "application/ld+json"
@@ -39,9 +42,14 @@ def resolve(gtin: str, lot_code: str | None = None, serial: str | None = None):
     """Resolve a GS1 Digital Link URI: the trace page, a linkset, or EPCIS events."""
     if gs1.is_valid_gtin(gtin) and len(gtin) < 14:
         return _redirect_to_canonical(gtin)
-    product = tracing.product_by_gtin(gtin)
-    lot = tracing.lot_of(product, lot_code) if lot_code is not None else None
-    unit = tracing.unit_of(lot, serial) if lot is not None and serial is not None else None
+    product = tracing.product_by_gtin(gtin)  # an unknown GTIN: "not on the shop" (404)
+    try:
+        lot = tracing.lot_of(product, lot_code) if lot_code is not None else None
+        unit = tracing.unit_of(lot, serial) if lot is not None and serial is not None else None
+    except NotFound:
+        if request.args.get("linkType") or request.accept_mimetypes.best in (LINKSET, JSON_LD):
+            raise
+        return _not_issued(product, lot_code or "", serial or "")
     expiry = gs1.parse_expiry(request.args["17"]) if "17" in request.args else None
 
     answer = _machine_answer(product, lot, unit)
@@ -95,6 +103,48 @@ def _device_cookie() -> str:
     Only this site reads it; nothing follows the phone elsewhere."""
     cookie = request.cookies.get(DEVICE_COOKIE, "")
     return cookie if DEVICE_FORMAT.match(cookie) else secrets.token_urlsafe(18)
+
+
+def _not_issued(product: Product, lot_code: str, serial: str, form=None, status: int = 404):
+    """A real product's code with a lot or serial its producer never issued: say so plainly."""
+    form = form or CounterfeitForm(formdata=None)
+    response = Response(
+        render_template(
+            "trace/not_issued.html",
+            product=product,
+            lot_code=lot_code,
+            serial=serial,
+            form=form,
+            report_url=url_for(
+                "trace.report_counterfeit", gtin=product.gtin, lot=lot_code, serial=serial
+            ),
+        ),
+        status=status,
+    )
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.post("/01/<gtin>/report")
+@limiter.limit("5 per hour")
+def report_counterfeit(gtin: str):
+    """A shopper reports a package whose code was never issued (rate-limited)."""
+    product = tracing.product_by_gtin(gtin)
+    lot_code = (request.args.get("lot") or "")[:20]
+    serial = (request.args.get("serial") or "")[:20]
+    form = CounterfeitForm()
+    if not form.validate():
+        return _not_issued(product, lot_code, serial, form, status=400)
+    counterfeits.report(
+        product,
+        lot_code=lot_code,
+        serial=serial,
+        place=form.place.data,
+        contact=form.contact.data or "",
+        address=request.remote_addr,
+    )
+    flash(_("Thank you. The producer and the OCOP office have your report."), "success")
+    return redirect(url_for("catalog.product_detail", slug=product.slug), code=303)
 
 
 def _redirect_to_canonical(gtin: str):

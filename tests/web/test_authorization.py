@@ -74,6 +74,8 @@ def world(catalog, app, tmp_path):
         "refund_id": refund.id,
         "message_id": message.id,
         "run_id": run.id,
+        "gtin": catalog.banana.gtin,
+        "lot_code": lot.code,
     }
     return accounts, values
 

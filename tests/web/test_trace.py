@@ -15,7 +15,7 @@ from biip import parse as gs1_parse
 from PIL import Image
 
 from shop.extensions import db
-from shop.models import Scan
+from shop.models import CounterfeitReport, Scan
 from shop.services import gs1, tracing
 from shop.services.errors import Conflict
 from tests import factories
@@ -351,3 +351,66 @@ def test_an_unapproved_cooperative_cannot_vouch_for_its_packages(client, traced,
     factories.sign_in(member, factories.user("member", cooperative=tea.cooperative))
     refused = member.post(f"/coop/lots/{batch.id}/labels", data={"count": "1"})
     assert refused.status_code == 409 and "phê duyệt" in refused.get_data(as_text=True)
+
+
+def test_a_forged_serial_says_counterfeit_and_can_be_reported(app, client, traced):
+    tea, batch, _ = traced
+    page = client.get(f"/01/{tea.gtin}/10/{batch.code}/21/FAKE123456", headers=PHONE)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 404
+    assert f"Mã này không do {tea.cooperative.name} phát hành" in text
+    assert "hàng giả" in text and "Hàng chính hãng" not in text
+    refused = client.post(
+        f"/01/{tea.gtin}/report?lot={batch.code}&serial=FAKE123456", data={"place": ""}
+    )
+    assert refused.status_code == 400
+    sent = client.post(
+        f"/01/{tea.gtin}/report?lot={batch.code}&serial=FAKE123456",
+        data={"place": "Chợ Đồng Xuân, Hà Nội", "contact": "0912345678"},
+    )
+    assert sent.status_code == 303
+    [report] = db.session.scalars(db.select(CounterfeitReport)).all()
+    assert (report.serial, report.place, report.network) == (
+        "FAKE123456",
+        "Chợ Đồng Xuân, Hà Nội",
+        "127.0.0.0/24",
+    )
+    member = app.test_client()
+    factories.sign_in(member, factories.user("member", cooperative=tea.cooperative))
+    overview = member.get("/coop/").get_data(as_text=True)
+    assert "Chợ Đồng Xuân, Hà Nội" in overview and "1 báo cáo" in overview
+    other = app.test_client()
+    factories.sign_in(other, factories.user("member", cooperative=factories.cooperative()))
+    assert "Chợ Đồng Xuân" not in other.get("/coop/").get_data(as_text=True)
+    office = app.test_client()
+    factories.sign_in(office, factories.user("admin"))
+    assert "Chợ Đồng Xuân, Hà Nội" in office.get("/admin/money").get_data(as_text=True)
+
+
+def test_a_lot_never_made_is_not_issued_either_and_machines_get_a_plain_404(client, traced):
+    tea, _, _ = traced
+    page = client.get(f"/01/{tea.gtin}/10/NOLOT", headers=PHONE)
+    assert page.status_code == 404 and "phát hành" in page.get_data(as_text=True)
+    machine = client.get(f"/01/{tea.gtin}/10/NOLOT?linkType=all")
+    assert machine.status_code == 404 and "phát hành" not in machine.get_data(as_text=True)
+    unknown = client.get("/01/08936010399995", headers=PHONE).get_data(as_text=True)
+    assert "Không có sản phẩm nào" in unknown or "GTIN" in unknown
+
+
+def test_counterfeit_reports_are_rate_limited(database_url, traced):
+    from shop import create_app
+    from shop.extensions import limiter
+
+    app = create_app(
+        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True}
+    )
+    try:
+        client = app.test_client()
+        tea = traced[0]
+        statuses = [
+            client.post(f"/01/{tea.gtin}/report", data={"place": "Chợ"}).status_code
+            for _ in range(6)
+        ]
+        assert statuses == [303] * 5 + [429]
+    finally:
+        limiter.reset()
