@@ -287,7 +287,7 @@ def test_label_sheet_from_the_cli_decodes_to_its_units(app, runner, client, trac
         args=["labels", tea.gtin, batch.code, "--count", "30", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    subprocess.run(["pdftoppm", "-r", "150", "-png", str(out), str(tmp_path / "page")], check=True)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(out), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) == 2  # 24 labels on a 3 x 8 sheet, then 6
     decoded = [r.text for p in pages for r in zxingcpp.read_barcodes(Image.open(p))]
