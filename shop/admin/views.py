@@ -92,6 +92,23 @@ def cooperative_approve(cooperative_id: int):
     return redirect(url_for("admin.cooperative_list"), code=303)
 
 
+@bp.post("/cooperatives/<int:cooperative_id>/suspend")
+def cooperative_suspend(cooperative_id: int):
+    """Suspend an approved cooperative, with the reason its pages will show."""
+    coop = admin.cooperative(cooperative_id)
+    admin.suspend(coop, request.form.get("reason", ""))
+    flash(_("%(name)s is suspended.", name=coop.name), "success")
+    return redirect(url_for("admin.cooperative_list"), code=303)
+
+
+@bp.post("/cooperatives/<int:cooperative_id>/reinstate")
+def cooperative_reinstate(cooperative_id: int):
+    coop = admin.cooperative(cooperative_id)
+    admin.reinstate(coop)
+    flash(_("%(name)s is approved again.", name=coop.name), "success")
+    return redirect(url_for("admin.cooperative_list"), code=303)
+
+
 @bp.post("/cooperatives/<int:cooperative_id>/reject")
 def cooperative_reject(cooperative_id: int):
     """Refuse an application with a reason, which is emailed to the applicant."""

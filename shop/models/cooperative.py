@@ -44,6 +44,10 @@ class Cooperative(db.Model):
     zalo_url: Mapped[str] = mapped_column(sa.String(300), default="")
     facebook_url: Mapped[str] = mapped_column(sa.String(300), default="")
     approved: Mapped[bool] = mapped_column(default=False, index=True)
+    # The office may suspend an approved cooperative: it is then unapproved (no sales,
+    # no labels, no "genuine" verdict) and its pages say why.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_reason: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     products: Mapped[list[Product]] = relationship(back_populates="cooperative")

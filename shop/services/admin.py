@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from shop.clock import today
+from shop.clock import today, utcnow
 from shop.extensions import db
 from shop.models import (
     Cooperative,
@@ -102,9 +102,31 @@ def product_count(coop: Cooperative) -> int:
 
 def approve(coop: Cooperative) -> None:
     """Approve a cooperative: its active products appear in the catalog at once."""
+    if coop.suspended_at is not None:
+        raise Conflict(_l("%(name)s is suspended: reinstate it instead.", name=coop.name))
     if coop.approved:
         raise Conflict(_l("%(name)s is already approved.", name=coop.name))
     coop.approved = True
+    db.session.flush()
+
+
+def suspend(coop: Cooperative, reason: str) -> None:
+    """Stop an approved cooperative: its products leave the catalog, its labels stop,
+    its packages are no longer called genuine, and its pages give the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("Give a reason for the suspension."))
+    if not coop.approved:
+        raise Conflict(_l("Only an approved cooperative can be suspended."))
+    coop.approved, coop.suspended_at, coop.suspended_reason = False, utcnow(), reason[:300]
+    db.session.flush()
+
+
+def reinstate(coop: Cooperative) -> None:
+    """End a suspension: the cooperative is approved again."""
+    if coop.suspended_at is None:
+        raise Conflict(_l("%(name)s is not suspended.", name=coop.name))
+    coop.approved, coop.suspended_at, coop.suspended_reason = True, None, ""
     db.session.flush()
 
 
@@ -120,7 +142,7 @@ def reject(coop: Cooperative, reason: str) -> bool:
     """
     if not (reason or "").strip():
         raise InvalidInput(_l("Give a reason for the rejection."))
-    if coop.approved:
+    if coop.approved or coop.suspended_at is not None:
         raise Conflict(_l("%(name)s is already approved.", name=coop.name))
     has_orders = _count(sa.select(OrderPart.id).where(OrderPart.cooperative_id == coop.id)) > 0
     if product_count(coop) or has_orders:

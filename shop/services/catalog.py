@@ -216,9 +216,13 @@ def provinces_with_products() -> list[str]:
 
 
 def approved_cooperative(slug: str) -> Cooperative:
+    """An approved cooperative, or a suspended one (its page says so), or NotFound."""
     query = (
         sa.select(Cooperative)
-        .where(Cooperative.slug == slug, Cooperative.approved.is_(True))
+        .where(
+            Cooperative.slug == slug,
+            sa.or_(Cooperative.approved.is_(True), Cooperative.suspended_at.is_not(None)),
+        )
         .options(selectinload(Cooperative.certifications))
     )
     cooperative = db.session.scalar(query)

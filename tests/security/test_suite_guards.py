@@ -12,7 +12,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from shop import create_app
 from shop.clock import today
 from shop.extensions import db
 from shop.models import Order
@@ -26,10 +25,12 @@ CSRF_EXEMPT = {"checkout.stripe_webhook"}
 
 
 @pytest.fixture
-def csrf_app(database_url):
-    return create_app(
-        "testing", {"SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True}
-    )
+def csrf_app(app):
+    """The test app with CSRF checked, as in production (the same app, so that on
+    PostgreSQL its requests see the test's own transaction)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app
+    app.config["WTF_CSRF_ENABLED"] = False
 
 
 @pytest.mark.parametrize("visitor", ["customer", "member_a", "admin"])

@@ -451,3 +451,41 @@ def test_a_rating_under_50_points_from_the_old_rules_shows_no_ocop(office, catal
     page = page_of(office.get("/products/nhan"))
     assert "★★☆☆☆" not in page and "2 OCOP stars" not in page
     assert "2-star rating" not in page and "not been rated by an OCOP council" in page
+
+
+def test_a_suspended_cooperative_stops_selling_and_its_pages_say_why(office, app, catalog):
+    from shop.models import Unit
+    from shop.services import tracing
+
+    batch = factories.lot(catalog.banana, code="VB-SUSP")
+    [unit] = tracing.generate_units(batch, 1)
+    db.session.commit()
+    refused = office.post(f"/admin/cooperatives/{catalog.viba.id}/suspend", data={"reason": ""})
+    assert refused.status_code == 400
+    response = office.post(
+        f"/admin/cooperatives/{catalog.viba.id}/suspend",
+        data={"reason": "Nhãn sai thông tin"},
+    )
+    assert response.status_code == 303
+    visitor = app.test_client()
+    assert visitor.get("/products/chuoi-say").status_code == 404  # off the catalog
+    page = visitor.get(f"/cooperatives/{catalog.viba.slug}").get_data(as_text=True)
+    assert "Nhãn sai thông tin" in page and "Chuối sấy dẻo Viba" not in page
+    trace = visitor.get(f"/01/{catalog.banana.gtin}/10/VB-SUSP/21/{unit.serial}").get_data(
+        as_text=True
+    )
+    assert "Nhãn sai thông tin" in trace and "Hàng chính hãng" not in trace
+    member = app.test_client()
+    factories.sign_in(member, factories.user("member", cooperative=catalog.viba))
+    assert "Nhãn sai thông tin" in member.get("/coop/").get_data(as_text=True)
+    assert member.post(f"/coop/lots/{batch.id}/labels", data={"count": "1"}).status_code == 409
+    assert db.session.scalar(sa.select(sa.func.count(Unit.id))) == 1
+    assert (
+        office.post(
+            f"/admin/cooperatives/{catalog.viba.id}/reject", data={"reason": "x"}
+        ).status_code
+        == 409
+    )
+    back = office.post(f"/admin/cooperatives/{catalog.viba.id}/reinstate")
+    assert back.status_code == 303
+    assert visitor.get("/products/chuoi-say").status_code == 200

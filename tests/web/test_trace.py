@@ -19,6 +19,7 @@ from shop.models import CounterfeitReport, Scan
 from shop.services import gs1, tracing
 from shop.services.errors import Conflict
 from tests import factories
+from tests.conftest import ON_POSTGRES
 
 STANDARDS = Path(__file__).resolve().parents[1] / "standards"
 PHONE = {"User-Agent": "Mozilla/5.0 (Linux; Android 13) Mobile Safari/537.36"}
@@ -397,6 +398,9 @@ def test_a_lot_never_made_is_not_issued_either_and_machines_get_a_plain_404(clie
     assert "Không có sản phẩm nào" in unknown or "GTIN" in unknown
 
 
+@pytest.mark.skipif(
+    ON_POSTGRES, reason="a second app cannot see the test's rolled-back PostgreSQL transaction"
+)
 def test_counterfeit_reports_are_rate_limited(database_url, traced):
     from shop import create_app
     from shop.extensions import limiter
