@@ -2,14 +2,19 @@
 
 Such pages hold nothing personal but the language, which is part of the key, and the
 CSRF token of the add-to-cart form: pages are stored with a placeholder where the token
-goes, and each visitor's own token is put in when the page is served. Prices and stock
-on a cached page may be a minute old; the cart and the checkout always read the database.
+goes, and each visitor's own token is put in when the page is served.
+
+A write that changes what catalog pages show (a product, a rating, a cooperative, a review)
+purges every cached page once its transaction commits: the keys carry a generation number,
+and the purge moves it on. Stock taken by orders does not purge (it would on every sale):
+stock on a cached page may be a minute old; the cart and the checkout read the database.
 """
 
 from __future__ import annotations
 
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import Flask, current_app, g, make_response, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -20,8 +25,34 @@ from shop.i18n import current_language
 TOKEN_PLACEHOLDER = "__csrf_token_for_this_visitor__"
 
 
+GENERATION = "page:generation"
+CATALOG_TYPES: tuple[type, ...] = ()  # set by register_page_cache (the models import late)
+
+
 def _key() -> str:
-    return f"page:{current_language()}:{request.full_path}"
+    return f"page:{cache.get(GENERATION) or 0}:{current_language()}:{request.full_path}"
+
+
+def purge() -> None:
+    """Forget every cached page at once: the generation in every key moves on."""
+    cache.cache.inc(GENERATION)  # an atomic INCR with Redis, shared by every worker
+
+
+def _note_catalog_writes(session, flush_context) -> None:
+    """Remember, for the commit, that this transaction changed what catalog pages show."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, CATALOG_TYPES):
+            session.info["catalog_changed"] = True
+            return
+
+
+def after_commit(session) -> None:
+    if session.info.pop("catalog_changed", False):
+        purge()
+
+
+def after_rollback(session) -> None:
+    session.info.pop("catalog_changed", None)
 
 
 def _personal() -> bool:
@@ -65,6 +96,24 @@ def cached_page(view):
 
 
 def register_page_cache(app: Flask) -> None:
-    """Flask-WTF offers csrf_token() as a global and through a context processor: replace both."""
+    """Flask-WTF offers csrf_token() as a global and through a context processor: replace both.
+    Catalog writes purge the cache after their commit."""
+    global CATALOG_TYPES
+    from sqlalchemy.orm import Session
+
+    from shop.models import Category, Cooperative, OcopRating, Product, ProductImage, Review
+
+    CATALOG_TYPES = (Product, OcopRating, Cooperative, Review, Category, ProductImage)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})
+    if not sa.event.contains(Session, "after_flush", _note_catalog_writes):
+        sa.event.listen(Session, "after_flush", _note_catalog_writes)
+        sa.event.listen(Session, "after_commit", _after_commit_in_app)
+        sa.event.listen(Session, "after_soft_rollback", lambda s, t: after_rollback(s))
+
+
+def _after_commit_in_app(session) -> None:
+    from flask import has_app_context
+
+    if has_app_context():
+        after_commit(session)

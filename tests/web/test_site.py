@@ -99,7 +99,14 @@ def test_anonymous_catalog_pages_are_cached_per_language_signed_in_ones_are_not(
         db.engines[None] = bind  # see the test's rows on PostgreSQL too
     client = app.test_client()
     first = client.get("/products").get_data(as_text=True)
-    catalog.tea.name_vi = "Chè đổi tên"
+    import sqlalchemy as sa
+
+    from shop.models import Product
+
+    # A write behind the ORM's back (as orders take stock) does not purge the cache.
+    db.session.execute(
+        sa.update(Product).where(Product.id == catalog.tea.id).values(name_vi="Chè đổi tên")
+    )
     db.session.commit()
     assert client.get("/products").get_data(as_text=True) == first  # served from the cache
     assert "Chè đổi tên" in client.get("/products?sort=newest").get_data(as_text=True)
@@ -137,3 +144,24 @@ def test_cached_product_pages_carry_each_visitors_own_csrf_token(database_url, c
         assert response.status_code == 302, response.get_data(as_text=True)[-1500:]  # own token
         tokens.append(token)
     assert tokens[0] != tokens[1]
+
+
+def test_a_catalog_write_purges_the_page_cache_at_once(database_url, catalog):
+    """A revoked rating must not keep showing its stars to visitors for a minute."""
+    from shop.extensions import db
+    from shop.models import OcopRating
+    from shop.services import ratings
+
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "PAGE_CACHE_SECONDS": 60})
+    bind = db.engines[None]
+    with app.app_context():
+        db.engines[None] = bind  # see the test's rows on PostgreSQL too
+    client = app.test_client()
+    assert 'aria-label="4 sao OCOP"' in client.get("/products/che-my-tan").get_data(as_text=True)
+    with app.app_context():
+        rating = db.session.get(OcopRating, ratings.current_rating(catalog.tea).id)
+        ratings.revoke_rating(rating, "Sai hồ sơ")
+        db.session.commit()
+    assert 'aria-label="4 sao OCOP"' not in client.get("/products/che-my-tan").get_data(
+        as_text=True
+    )
