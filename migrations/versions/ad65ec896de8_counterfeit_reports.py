@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('place', sa.String(length=200), nullable=False, comment='where it was bought'),
     sa.Column('contact', sa.String(length=200), nullable=False),
     sa.Column('network', sa.String(length=50), nullable=False),
+    sa.Column('photo_path', sa.String(length=300), nullable=False),
     sa.Column('created_at', shop.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_counterfeit_report_product_id_product'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_counterfeit_report'))

@@ -384,6 +384,7 @@ def money():
         mismatches=reconcile.find(limit=100, scan=RECONCILE_SCAN),
         troubled=outbox.troubled(),
         fakes=counterfeits.counts(),
+        fake_reports=counterfeits.latest(),
     )
 
 

@@ -69,6 +69,7 @@ def overview():
         to_fulfil=dashboard.parts(coop, dashboard.TO_FULFIL),
         low=dashboard.low_stock(coop),
         fakes=counterfeits.counts(coop),
+        fake_reports=counterfeits.latest(coop),
         expiring=dashboard.expiring(coop),
         chart=dashboard.sales_chart(dashboard.sales_by_day(coop)),
     )

@@ -184,6 +184,7 @@ class CounterfeitReport(db.Model):
     place: Mapped[str] = mapped_column(sa.String(200), comment="where it was bought")
     contact: Mapped[str] = mapped_column(sa.String(200), default="")
     network: Mapped[str] = mapped_column(sa.String(50), default="")
+    photo_path: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     product: Mapped[Product] = relationship()

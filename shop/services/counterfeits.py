@@ -21,7 +21,14 @@ class ReportCount:
 
 
 def report(
-    product: Product, *, lot_code: str, serial: str, place: str, contact: str, address: str | None
+    product: Product,
+    *,
+    lot_code: str,
+    serial: str,
+    place: str,
+    contact: str,
+    address: str | None,
+    photo_path: str = "",
 ) -> CounterfeitReport:
     """Record a shopper's report (the place is required, the contact optional)."""
     place, contact = (place or "").strip(), (contact or "").strip()
@@ -36,10 +43,24 @@ def report(
         place=place,
         contact=contact,
         network=network_of(address),
+        photo_path=photo_path,
     )
     db.session.add(item)
     db.session.flush()
     return item
+
+
+def latest(cooperative: Cooperative | None = None, limit: int = 10) -> list[CounterfeitReport]:
+    """The newest reports, with their photos: one cooperative's, or all (the office)."""
+    query = (
+        sa.select(CounterfeitReport)
+        .join(CounterfeitReport.product)
+        .order_by(CounterfeitReport.id.desc())
+        .limit(limit)
+    )
+    if cooperative is not None:
+        query = query.where(Product.cooperative_id == cooperative.id)
+    return list(db.session.scalars(query))
 
 
 def counts(cooperative: Cooperative | None = None, limit: int = 50) -> list[ReportCount]:

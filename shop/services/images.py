@@ -85,6 +85,16 @@ def add_photo(product: Product, data: bytes, upload_dir: Path) -> ProductImage:
     return photo
 
 
+def save_report_photo(data: bytes, upload_dir: Path) -> Saved:
+    """A shopper's photo of a suspect package: re-encoded, metadata (and location) dropped."""
+    image = _open(data)
+    image.thumbnail((SIZES["large"], SIZES["large"]))
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    filename = f"r-{secrets.token_hex(8)}-large.webp"
+    image.save(upload_dir / filename, "WEBP", quality=80, method=4)
+    return Saved(f"uploads/{filename}", image.width, image.height)
+
+
 def save_event_photo(lot_id: int, data: bytes, upload_dir: Path) -> Saved:
     """A photo of a trace event (a harvest, a packing line), re-encoded like product photos."""
     image = _open(data)

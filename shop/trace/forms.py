@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -20,3 +21,4 @@ class CounterfeitForm(FlaskForm):
         _l("Your phone or email (optional, if the producer may contact you)"),
         validators=[Optional(), Length(max=200)],
     )
+    photo = FileField(_l("A photo of the package (optional)"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from pathlib import Path
 
 from flask import (
     Response,
@@ -21,9 +22,9 @@ from flask_babel import gettext as _
 from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.models import Lot, Product, Unit
-from shop.services import counterfeits, epcis, gs1, qr, tracing
+from shop.services import counterfeits, epcis, gs1, images, qr, tracing
 from shop.services.catalog import is_visible
-from shop.services.errors import InvalidInput, NotFound
+from shop.services.errors import DomainError, InvalidInput, NotFound
 from shop.trace import bp
 from shop.trace.forms import CounterfeitForm
 
@@ -135,14 +136,25 @@ def report_counterfeit(gtin: str):
     form = CounterfeitForm()
     if not form.validate():
         return _not_issued(product, lot_code, serial, form, status=400)
-    counterfeits.report(
-        product,
-        lot_code=lot_code,
-        serial=serial,
-        place=form.place.data,
-        contact=form.contact.data or "",
-        address=request.remote_addr,
-    )
+    photo = request.files.get(form.photo.name)
+    try:
+        photo_path = (
+            images.save_report_photo(photo.read(), Path(current_app.config["UPLOAD_DIR"])).path
+            if photo and photo.filename
+            else ""
+        )
+        counterfeits.report(
+            product,
+            lot_code=lot_code,
+            serial=serial,
+            place=form.place.data,
+            contact=form.contact.data or "",
+            address=request.remote_addr,
+            photo_path=photo_path,
+        )
+    except DomainError as error:
+        form.photo.errors.append(str(error))
+        return _not_issued(product, lot_code, serial, form, status=error.status_code)
     flash(_("Thank you. The producer and the OCOP office have your report."), "success")
     return redirect(url_for("catalog.product_detail", slug=product.slug), code=303)
 

@@ -354,7 +354,7 @@ def test_an_unapproved_cooperative_cannot_vouch_for_its_packages(client, traced,
     assert refused.status_code == 409 and "phê duyệt" in refused.get_data(as_text=True)
 
 
-def test_a_forged_serial_says_counterfeit_and_can_be_reported(app, client, traced):
+def test_a_forged_serial_says_counterfeit_and_can_be_reported(app, client, traced, tmp_path):
     tea, batch, _ = traced
     page = client.get(f"/01/{tea.gtin}/10/{batch.code}/21/FAKE123456", headers=PHONE)
     text = page.get_data(as_text=True)
@@ -365,12 +365,24 @@ def test_a_forged_serial_says_counterfeit_and_can_be_reported(app, client, trace
         f"/01/{tea.gtin}/report?lot={batch.code}&serial=FAKE123456", data={"place": ""}
     )
     assert refused.status_code == 400
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(buffer, "JPEG")
     sent = client.post(
         f"/01/{tea.gtin}/report?lot={batch.code}&serial=FAKE123456",
-        data={"place": "Chợ Đồng Xuân, Hà Nội", "contact": "0912345678"},
+        data={
+            "place": "Chợ Đồng Xuân, Hà Nội",
+            "contact": "0912345678",
+            "photo": (io.BytesIO(buffer.getvalue()), "hop.jpg"),
+        },
+        content_type="multipart/form-data",
     )
     assert sent.status_code == 303
     [report] = db.session.scalars(db.select(CounterfeitReport)).all()
+    assert (
+        report.photo_path.endswith(".webp")
+        and (tmp_path / report.photo_path.split("/")[-1]).is_file()
+    )
     assert (report.serial, report.place, report.network) == (
         "FAKE123456",
         "Chợ Đồng Xuân, Hà Nội",
@@ -380,6 +392,7 @@ def test_a_forged_serial_says_counterfeit_and_can_be_reported(app, client, trace
     factories.sign_in(member, factories.user("member", cooperative=tea.cooperative))
     overview = member.get("/coop/").get_data(as_text=True)
     assert "Chợ Đồng Xuân, Hà Nội" in overview and "1 báo cáo" in overview
+    assert report.photo_path.split("/")[-1] in overview  # the photo is linked
     other = app.test_client()
     factories.sign_in(other, factories.user("member", cooperative=factories.cooperative()))
     assert "Chợ Đồng Xuân" not in other.get("/coop/").get_data(as_text=True)
