@@ -42,16 +42,31 @@ def registration_token(email: str, name: str, secret_key: str) -> str:
     return serializer.dumps({"email": normalize_email(email), "name": name.strip()[:120]})
 
 
+def _signed_data(token: str, secret_key: str, salt: str, max_age: int, expired, invalid) -> dict:
+    """The dict a link's token carries, or InvalidInput saying ``expired`` or ``invalid``."""
+    serializer = URLSafeTimedSerializer(secret_key, salt=salt)
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise InvalidInput(expired) from error
+    except BadSignature as error:
+        raise InvalidInput(invalid) from error
+    if not isinstance(data, dict):
+        raise InvalidInput(invalid)
+    return data
+
+
 def registration_of(token: str, secret_key: str) -> tuple[str, str]:
     """(email, name) of a registration link, or InvalidInput when expired or not ours."""
-    serializer = URLSafeTimedSerializer(secret_key, salt=REGISTER_SALT)
-    try:
-        data = serializer.loads(token, max_age=REGISTER_MAX_AGE)
-    except SignatureExpired as error:
-        raise InvalidInput(_l("This link has expired. Register again.")) from error
-    except BadSignature as error:
-        raise InvalidInput(_l("This link is not valid.")) from error
-    if not isinstance(data, dict) or not data.get("email"):
+    data = _signed_data(
+        token,
+        secret_key,
+        REGISTER_SALT,
+        REGISTER_MAX_AGE,
+        _l("This link has expired. Register again."),
+        _l("This link is not valid."),
+    )
+    if not data.get("email"):
         raise InvalidInput(_l("This link is not valid."))
     return data["email"], data.get("name", "")
 
@@ -129,14 +144,15 @@ def reset_token(user: User, secret_key: str) -> str:
 
 
 def user_for_reset_token(token: str, secret_key: str) -> User:
-    serializer = URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
-    try:
-        data = serializer.loads(token, max_age=RESET_MAX_AGE)
-    except SignatureExpired as error:
-        raise InvalidInput(_l("This reset link has expired. Ask for a new one.")) from error
-    except BadSignature as error:
-        raise InvalidInput(_l("This reset link is not valid or was already used.")) from error
-    user = db.session.get(User, data.get("id")) if isinstance(data, dict) else None
+    data = _signed_data(
+        token,
+        secret_key,
+        RESET_SALT,
+        RESET_MAX_AGE,
+        _l("This reset link has expired. Ask for a new one."),
+        _l("This reset link is not valid or was already used."),
+    )
+    user = db.session.get(User, data["id"]) if isinstance(data.get("id"), int) else None
     if user is None or data.get("fp") != _fingerprint(user):
         raise InvalidInput(_l("This reset link is not valid or was already used."))
     return user
@@ -207,18 +223,15 @@ def invitation_token(owner: User, email: str, secret_key: str) -> str:
 
 def accept_invitation(user: User, token: str, secret_key: str) -> Cooperative:
     """The invited person, signed in with the invited email, joins the cooperative as staff."""
-    serializer = URLSafeTimedSerializer(secret_key, salt=INVITE_SALT)
-    try:
-        data = serializer.loads(token, max_age=INVITE_MAX_AGE)
-    except BadSignature as error:  # includes expiry
-        raise InvalidInput(_l("This invitation is not valid or has expired.")) from error
+    invalid = _l("This invitation is not valid or has expired.")
+    data = _signed_data(token, secret_key, INVITE_SALT, INVITE_MAX_AGE, invalid, invalid)
     if data.get("email") != user.email:
         raise InvalidInput(_l("This invitation was sent to another email address."))
     if user.role is not Role.CUSTOMER:
         raise Conflict(_l("This account already belongs to a cooperative or the OCOP office."))
-    coop = db.session.get(Cooperative, data.get("coop"))
+    coop = db.session.get(Cooperative, data["coop"]) if isinstance(data.get("coop"), int) else None
     if coop is None:
-        raise InvalidInput(_l("This invitation is not valid or has expired."))
+        raise InvalidInput(invalid)
     user.role, user.cooperative, user.is_owner = Role.MEMBER, coop, False
     db.session.flush()
     return coop

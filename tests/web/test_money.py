@@ -24,6 +24,7 @@ from shop.services import reconcile
 from tests import factories
 from tests.conftest import ON_POSTGRES
 from tests.fake_stripe import Silent
+from tests.web.test_checkout import webhook
 
 S, P = PartStatus, PaymentStatus
 
@@ -47,16 +48,6 @@ def orders_placed() -> list[Order]:
 
 def stock(product) -> int:
     return db.session.scalar(sa.select(Product.stock).where(Product.id == product.id))
-
-
-def webhook(client, fake_stripe, type_, obj, event_id=None):
-    body, signature = fake_stripe.event(type_, obj, event_id)
-    return client.post(
-        "/webhooks/stripe",
-        data=body,
-        content_type="application/json",
-        headers={"Stripe-Signature": signature},
-    )
 
 
 def card_order(client, catalog, fake_stripe, *products) -> tuple[Order, dict]:
