@@ -84,6 +84,15 @@ def _carry_over():
         "WHERE payment.id IN (SELECT max(p.id) FROM payment p JOIN order_ o ON o.id = p.order_id "
         "WHERE o.amount_paid > 0 AND p.provider <> 'cod' GROUP BY p.order_id)"
     )
+    # Money marked paid with no payment row behind it (a transfer recorded by hand).
+    op.execute(
+        "INSERT INTO payment (order_id, provider, amount, payment_intent, redirect_url, state,"
+        " amount_received, created_at) "
+        "SELECT o.id, CASE WHEN o.payment_method = 'card' THEN 'stripe' ELSE 'vietqr' END,"
+        " o.amount_paid, '', '', 'received', o.amount_paid, o.placed_at FROM order_ o "
+        "WHERE o.amount_paid > 0 AND NOT EXISTS (SELECT 1 FROM payment p"
+        " WHERE p.order_id = o.id AND p.provider <> 'cod')"
+    )
     op.get_bind().execute(
         sa.text(
             "INSERT INTO stock_movement (product_id, part_id, delta, reason, created_at) "
