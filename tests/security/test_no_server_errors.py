@@ -15,7 +15,6 @@ from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
 from wtforms.fields.core import UnboundField
 
-from tests import factories
 from tests.factories import sign_in
 from tests.web.test_authorization import world  # noqa: F401  (the fixture)
 
@@ -151,4 +150,3 @@ def test_no_route_answers_500_to_hostile_input(app, client, world, visitor):  # 
 def test_the_walker_knows_the_forms():
     names = form_field_names()
     assert {"checkout_key", "full_name", "amount", "change", "stock_change"} <= names
-    assert factories.PASSWORD  # signing in works with the factories' password

@@ -93,14 +93,19 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def test_twenty_buyers_race_for_the_last_five_units(database_url):
-    app = create_app(
+def _served_app(database_url: str, connections: int):
+    """The app with enough pooled connections for ``connections`` concurrent requests."""
+    return create_app(
         "testing",
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": BUYERS, "max_overflow": 5},
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": connections, "max_overflow": 5},
         },
     )
+
+
+def test_twenty_buyers_race_for_the_last_five_units(database_url):
+    app = _served_app(database_url, BUYERS)
     product_id = _seed(app)
     try:
         results: list = []
@@ -127,13 +132,7 @@ def test_twenty_buyers_race_for_the_last_five_units(database_url):
 def test_one_checkout_form_sent_five_times_at_once_places_one_order(database_url):
     """Two tabs, a double tap and retries: five concurrent submits of one form's key."""
     submits = 5
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": submits, "max_overflow": 2},
-        },
-    )
+    app = _served_app(database_url, submits)
     product_id = _seed(app)
     try:
         opener = urllib.request.build_opener(
