@@ -31,7 +31,9 @@ class Config:
     LANGUAGES = ("vi", "en")
 
     PRODUCTS_PER_PAGE = _env_int("PRODUCTS_PER_PAGE", 24)
+    # Photos and label sheets: on storage every app server and the worker share.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    LABEL_DIR = os.environ.get("LABEL_DIR", str(INSTANCE_DIR / "labels"))
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB photo and its form
     SCAN_WARNING_THRESHOLD = _env_int("SCAN_WARNING_THRESHOLD", 5)
     QR_ERROR_CORRECTION = os.environ.get("QR_ERROR_CORRECTION", "M")
@@ -75,7 +77,9 @@ class Config:
     STRIPE_MAX_RETRIES = _env_int("STRIPE_MAX_RETRIES", 2)
     # After a commit, deliver its outbox messages: "inline" (before the response),
     # "thread" (beside it) or "none" (cron or a worker runs `flask outbox`).
-    OUTBOX_DELIVERY = os.environ.get("OUTBOX_DELIVERY", "inline")
+    # With a broker, "celery": the commit sends the ids to the worker (shop/worker.py).
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+    OUTBOX_DELIVERY = os.environ.get("OUTBOX_DELIVERY", "celery" if CELERY_BROKER_URL else "inline")
 
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
 
@@ -110,6 +114,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SERVER_NAME = None
     MAIL_BACKEND = "locmem"
+    CELERY_BROKER_URL = ""
+    OUTBOX_DELIVERY = "inline"
     PAGE_CACHE_SECONDS = 0
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
@@ -132,8 +138,11 @@ class ProductionConfig(Config):
         ]
         if h
     ]
-    # Buyers never wait for SMTP or Stripe; cron's `flask outbox` retries what fails.
-    OUTBOX_DELIVERY = os.environ.get("OUTBOX_DELIVERY", "thread")
+    # Buyers never wait for SMTP or Stripe: the worker delivers, or a thread beside the
+    # response when there is no broker; beat (or cron's `flask outbox`) retries what fails.
+    OUTBOX_DELIVERY = os.environ.get(
+        "OUTBOX_DELIVERY", "celery" if Config.CELERY_BROKER_URL else "thread"
+    )
 
     @classmethod
     def check(cls) -> None:

@@ -63,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     from shop.security import register_security
     from shop.services import label_runs, payments  # noqa: F401  (their outbox handlers)
     from shop.templating import register_templating
+    from shop.worker import celery_init_app
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -76,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     register_templating(app)
     register_page_cache(app)
     register_security(app)
+    celery_init_app(app)
     _configure_login(login_manager)
 
 
@@ -99,9 +101,11 @@ def register_blueprints(app: Flask) -> None:
     from shop.catalog import bp as catalog_bp
     from shop.checkout import bp as checkout_bp
     from shop.coop import bp as coop_bp
+    from shop.health import bp as health_bp
     from shop.trace import bp as trace_bp
 
-    for blueprint in (catalog_bp, trace_bp, cart_bp, checkout_bp, auth_bp, coop_bp, admin_bp):
+    blueprints = (catalog_bp, trace_bp, cart_bp, checkout_bp, auth_bp, coop_bp, admin_bp, health_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -50,15 +50,20 @@ def enqueue(kind: str, **payload) -> OutboxMessage:
 def after_commit() -> None:
     """Deliver what this request or command enqueued (its transaction has committed).
 
-    OUTBOX_DELIVERY: "inline" delivers now, before the response; "thread" in a thread of
-    this process, so the response does not wait for SMTP or Stripe; "none" leaves it to
-    ``flask outbox`` (cron) or the worker. Whatever is not delivered stays pending.
+    OUTBOX_DELIVERY: "celery" hands the ids to the worker; "inline" delivers now, before
+    the response; "thread" in a thread of this process, so the response does not wait for
+    SMTP or Stripe; "none" leaves it to ``flask outbox`` (cron) or the worker's sweep.
+    Whatever is not delivered stays pending.
     """
     ids = g.pop("outbox_ids", []) if has_app_context() else []
     mode = current_app.config.get("OUTBOX_DELIVERY", "inline")
     if not ids or mode == "none":
         return
-    if mode == "thread":
+    if mode == "celery":
+        from shop.worker import send_outbox
+
+        send_outbox(ids)
+    elif mode == "thread":
         app = current_app._get_current_object()
         threading.Thread(target=_deliver_in_thread, args=(app, ids), daemon=True).start()
     else:
