@@ -6,7 +6,7 @@ STAMP   = $(VENV)/.installed-stamp
 MO      = translations/vi/LC_MESSAGES/messages.mo
 export FLASK_APP = wsgi
 
-.PHONY: run test test-pg test-deep mutants mutants-report bench install lint format translations extract-messages clean
+.PHONY: run test cluster-test test-pg test-deep mutants mutants-report bench install lint format translations extract-messages clean
 
 run: install  ## serve the demo shop on http://127.0.0.1:5000 (SQLite in instance/)
 	$(BIN)/flask db upgrade
@@ -14,10 +14,13 @@ run: install  ## serve the demo shop on http://127.0.0.1:5000 (SQLite in instanc
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: install  ## the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/cluster
+
+cluster-test: install  ## nginx, two app servers and a worker on PostgreSQL and Redis (deploy/)
+	$(BIN)/pytest tests/cluster -p no:cacheprovider
 
 test-pg: install
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest --ignore=tests/cluster
 
 test-deep: install  ## the money state machine with many more random sequences
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/services/test_money_machine.py -p no:cacheprovider
