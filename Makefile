@@ -34,7 +34,8 @@ mutants-report: install
 
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
-bench: install  ## catalog under load at 100,000 products (wrk), labels, checkout on PostgreSQL
+bench: install  ## a day's mixed traffic and single pages at 100,000 products (wrk), labels, checkout
+	$(BIN)/python bench/mix.py --postgres $(BENCH_PG)
 	$(BIN)/python bench/run.py --postgres $(BENCH_PG)
 	$(BIN)/python bench/labels.py
 	$(BIN)/python bench/checkout.py

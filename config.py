@@ -90,6 +90,10 @@ class Config:
     CACHE_REDIS_URL = os.environ.get("REDIS_URL", "")
     CACHE_DEFAULT_TIMEOUT = PAGE_CACHE_SECONDS
     RATELIMIT_HEADERS_ENABLED = True
+    # Responses gzip-compressed by the app (nginx passes them through as they are).
+    COMPRESS_ALGORITHM = "gzip"
+    COMPRESS_LEVEL = 6
+    COMPRESS_MIN_SIZE = 1024
 
     # The shop operator, shown in the footer as Decree 52/2013 requires.
     OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "Công ty TNHH Chợ OCOP")

@@ -57,11 +57,22 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 def register_extensions(app: Flask) -> None:
     import shop.mail  # noqa: F401  (its outbox handler)
     from shop import models  # noqa: F401  (the models must be known to Alembic)
-    from shop.extensions import babel, cache, csrf, db, limiter, login_manager, mail, migrate
+    from shop.extensions import (
+        babel,
+        cache,
+        compress,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+    )
     from shop.i18n import register_i18n, select_locale
     from shop.page_cache import register_page_cache
     from shop.security import register_security
     from shop.services import label_runs, payments  # noqa: F401  (their outbox handlers)
+    from shop.static_files import register_static_files
     from shop.templating import register_templating
     from shop.worker import celery_init_app
 
@@ -73,10 +84,12 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     mail.init_app(app)
     cache.init_app(app)
+    compress.init_app(app)
     register_i18n(app)
     register_templating(app)
     register_page_cache(app)
     register_security(app)
+    register_static_files(app)
     celery_init_app(app)
     _configure_login(login_manager)
 

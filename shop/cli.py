@@ -33,7 +33,13 @@ def register_commands(app: Flask) -> None:
     default=0,
     help="Also make sure this many generated products exist (for scale work).",
 )
-def seed_demo_command(synthetic: int) -> None:
+@click.option(
+    "--synthetic-lots",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Also give this many generated products a lot, its journey and 3 serials.",
+)
+def seed_demo_command(synthetic: int, synthetic_lots: int) -> None:
     """Load the demo cooperatives and products (safe to run again)."""
     if current_app.config["SHOP_CONFIG"] == "production":
         raise click.ClickException("seed-demo refuses to run with the production configuration.")
@@ -54,6 +60,10 @@ def seed_demo_command(synthetic: int) -> None:
         added = demo.seed_synthetic(synthetic)
         db.session.commit()
         click.echo(f"Synthetic products: {added} added, {synthetic} wanted.")
+    if synthetic_lots:
+        added = demo.seed_synthetic_lots(synthetic_lots)
+        db.session.commit()
+        click.echo(f"Synthetic lots: {added} added, {synthetic_lots} wanted.")
     click.echo(f"Done in {time.perf_counter() - started:.1f} s.")
 
 

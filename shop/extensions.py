@@ -2,6 +2,7 @@
 
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -33,3 +34,4 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
 cache = Cache()
+compress = Compress()

@@ -8,10 +8,19 @@ A write that changes what catalog pages show (a product, a rating, a cooperative
 purges every cached page once its transaction commits: the keys carry a generation number,
 and the purge moves it on. Stock taken by orders does not purge (it would on every sale):
 stock on a cached page may be a minute old; the cart and the checkout read the database.
+
+HTTP validators: every anonymous page carries an ETag (the cached page, the language and
+the visitor's CSRF secret, so a 304 never leaves a visitor with another session's form
+token), and a repeat visit that sends it back gets 304 with no body. Pages with a form
+(a per-visitor token) are ``private, no-cache``: the browser keeps them, a shared proxy
+does not. Pages without one are ``public`` for ``PAGE_CACHE_SECONDS``, which is also how
+stale a CDN may let them grow: a purge here cannot reach a CDN's copies, so its lifetime
+is kept as short as the page cache's.
 """
 
 from __future__ import annotations
 
+import hashlib
 from functools import wraps
 
 import sqlalchemy as sa
@@ -68,9 +77,26 @@ def csrf_token() -> str:
 
 
 def _serve(body: str):
-    if TOKEN_PLACEHOLDER in body:
-        body = body.replace(TOKEN_PLACEHOLDER, generate_csrf())
-    return make_response(body)
+    has_form = TOKEN_PLACEHOLDER in body
+    token = generate_csrf() if has_form else ""  # also makes the session's CSRF secret
+    response = make_response(body.replace(TOKEN_PLACEHOLDER, token) if has_form else body)
+    response.set_etag(_etag(body, has_form), weak=True)
+    if has_form:
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = current_app.config["PAGE_CACHE_SECONDS"]
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response.make_conditional(request)
+
+
+def _etag(body: str, has_form: bool) -> str:
+    digest = hashlib.blake2b(body.encode(), digest_size=12)
+    digest.update(current_language().encode())
+    if has_form:  # the same page with another session's token is another page
+        digest.update(str(session.get("csrf_token", "")).encode())
+    return digest.hexdigest()
 
 
 def cached_page(view):
@@ -88,7 +114,7 @@ def cached_page(view):
             g.rendering_for_cache = False
             body = response.get_data(as_text=True)
             if response.status_code != 200:
-                return _serve(body), response.status_code
+                return body.replace(TOKEN_PLACEHOLDER, generate_csrf()), response.status_code
             cache.set(key, body, timeout=current_app.config["PAGE_CACHE_SECONDS"])
         return _serve(body)
 

@@ -76,22 +76,22 @@ BEAT_SCHEDULE = {
 def _register_tasks(celery: Celery) -> None:
     from shop.services import orders, outbox, ratings
 
-    @celery.task(name="shop.outbox.deliver")
+    @celery.task(name="shop.outbox.deliver", shared=False)
     def deliver(ids: list[int]) -> tuple[int, int]:
         """Deliver the messages one commit wrote (each in a transaction of its own)."""
         return outbox.deliver(ids)
 
-    @celery.task(name="shop.outbox.deliver_due")
+    @celery.task(name="shop.outbox.deliver_due", shared=False)
     def deliver_due() -> tuple[int, int]:
         return outbox.deliver_due()
 
-    @celery.task(name="shop.orders.release_expired")
+    @celery.task(name="shop.orders.release_expired", shared=False)
     def release_expired() -> int:
         released = orders.release_expired()
         transaction.commit()
         return released
 
-    @celery.task(name="shop.ratings.expire_lapsed")
+    @celery.task(name="shop.ratings.expire_lapsed", shared=False)
     def expire_lapsed() -> int:
         lapsed = ratings.expire_lapsed()
         transaction.commit()

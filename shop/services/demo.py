@@ -237,6 +237,50 @@ def seed_synthetic(total: int, seed: int = 20261128) -> int:
     return added
 
 
+def seed_synthetic_lots(total: int, units_per_lot: int = 3) -> int:
+    """Give ``total`` synthetic products (spread over the catalog) a lot with its journey
+    and a few serialised units, so that trace pages and scans can be loaded too."""
+    existing = db.session.scalar(
+        sa.select(sa.func.count(Lot.id))
+        .join(Lot.product)
+        .where(Product.slug.like(f"{SYNTHETIC_SLUG_PREFIX}%"))
+    )
+    ids = list(
+        db.session.scalars(
+            sa.select(Product.id)
+            .where(Product.slug.like(f"{SYNTHETIC_SLUG_PREFIX}%"))
+            .order_by(Product.id)
+        )
+    )
+    if existing >= total or not ids:
+        return 0
+    step = max(1, len(ids) // total)
+    added = 0
+    for product_id in ids[existing * step :: step][: total - existing]:
+        product = db.session.get(Product, product_id)
+        packed = today() - timedelta(days=10 + product_id % 60)
+        lot = tracing.create_lot(
+            product,
+            f"S{product_id}",
+            produced_on=packed - timedelta(days=2),
+            packed_on=packed,
+            best_before=packed + timedelta(days=365),
+            quantity=500,
+            area_name=f"Vùng trồng {product.cooperative.province}",
+            area_province=product.cooperative.province,
+        )
+        for days, step_ in ((2, BizStep.HARVESTING), (1, BizStep.PROCESSING), (0, BizStep.PACKING)):
+            moment = datetime.combine(packed - timedelta(days=days), time(7), VIETNAM)
+            tracing.add_event(lot, step_, moment, place=product.cooperative.province)
+        tracing.generate_units(lot, units_per_lot)
+        added += 1
+        if added % 500 == 0:
+            db.session.flush()
+            db.session.expunge_all()
+    db.session.flush()
+    return added
+
+
 def _synthetic_cooperatives() -> list[int]:
     """Approved producers that own the synthetic products, created once."""
     ids = list(
