@@ -86,6 +86,9 @@ class Config:
     # Catalog pages seen by visitors who are not signed in are kept this many seconds
     # (0 turns it off): in each worker's memory, or in Redis when REDIS_URL is set.
     PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 60)
+    # Product cards, match counts and filter choices, for everyone (signed in or not);
+    # purged with the page cache (see shop/fragments.py).
+    FRAGMENT_CACHE_SECONDS = _env_int("FRAGMENT_CACHE_SECONDS", 300)
     CACHE_TYPE = "RedisCache" if os.environ.get("REDIS_URL") else "SimpleCache"
     CACHE_REDIS_URL = os.environ.get("REDIS_URL", "")
     CACHE_DEFAULT_TIMEOUT = PAGE_CACHE_SECONDS
@@ -121,6 +124,7 @@ class TestingConfig(Config):
     CELERY_BROKER_URL = ""
     OUTBOX_DELIVERY = "inline"
     PAGE_CACHE_SECONDS = 0
+    FRAGMENT_CACHE_SECONDS = 0
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
 

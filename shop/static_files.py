@@ -21,12 +21,21 @@ def _digest(path: str, mtime_ns: int) -> str:
     return hashlib.blake2b(Path(path).read_bytes(), digest_size=6).hexdigest()
 
 
+@cache
+def _deployed_version(path: str) -> str:
+    """Static files do not change while a release runs: one digest per file, no stat."""
+    return _digest(path, Path(path).stat().st_mtime_ns)
+
+
 def _add_version(endpoint: str, values: dict) -> None:
     if endpoint != "static" or "v" in values or "filename" not in values:
         return
     path = Path(current_app.static_folder) / values["filename"]
     try:
-        values["v"] = _digest(str(path), path.stat().st_mtime_ns)
+        if current_app.debug:  # edited while the server runs
+            values["v"] = _digest(str(path), path.stat().st_mtime_ns)
+        else:
+            values["v"] = _deployed_version(str(path))
     except OSError:
         return  # a missing file keeps its plain URL (and answers 404 as before)
 

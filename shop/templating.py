@@ -45,6 +45,12 @@ def illustration(category: Category) -> str:
 
 
 def register_templating(app: Flask) -> None:
+    from shop.fragments import product_cards
+
     app.jinja_env.globals.update(
-        image_url=image_url, illustration=illustration, external_url=external_url, absolute=absolute
+        image_url=image_url,
+        illustration=illustration,
+        external_url=external_url,
+        absolute=absolute,
+        product_cards=product_cards,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, render_template, request, send_from_directory
 from flask_babel import gettext as _
 
+from shop import fragments
 from shop.catalog import bp
 from shop.catalog.forms import ProductFilterForm
 from shop.catalog.reviews import review_context
@@ -47,6 +48,11 @@ def product_list():
         page=form.page.data or 1,
         per_page=current_app.config["PRODUCTS_PER_PAGE"],
         error_out=False,
+        count=False,
+    )
+    # The count is the same for every page and sort of these filters, and for everyone.
+    page.total = fragments.shared(
+        f"count:{catalog.filters_key(filters)}", lambda: catalog.count_products(filters)
     )
     return render_template(
         "catalog/list.html", form=form, page=page, errors=[], groups=groups, filters=filters
@@ -60,7 +66,7 @@ def _fill_choices(form: ProductFilterForm, groups) -> None:
         for g in groups
         for c in (g, *g.children)
     ]
-    selling = set(catalog.provinces_with_products())
+    selling = set(fragments.shared("provinces", catalog.provinces_with_products))
     form.province.choices = [("", _("All provinces"))] + [
         (p.code, p.name) for p in provinces() if p.name in selling
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -128,6 +129,28 @@ def filtered_products(filters: ProductFilters) -> sa.Select:
     # column's index and check each product against the matches, found once.
     query = query.where(Product.id.in_(sa.select(hits.c.product_id)))
     return query.order_by(*_ordering(filters.sort))
+
+
+def count_products(filters: ProductFilters) -> int:
+    """How many visible products match ``filters`` (any sort, any page)."""
+    query = filtered_products(filters).order_by(None)  # loader options do not apply here
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def filters_key(filters: ProductFilters) -> str:
+    """The filters that change which products match (not their order), as a cache key."""
+    parts = (
+        filters.q.casefold(),
+        filters.group.slug if filters.group else "",
+        filters.min_stars or "",
+        filters.province or "",
+        filters.cooperative.slug if filters.cooperative else "",
+        "" if filters.min_price is None else filters.min_price,
+        "" if filters.max_price is None else filters.max_price,
+        today().isoformat(),  # the star filter checks validity on this date
+    )
+    text = "|".join(str(part) for part in parts)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()  # words may be long
 
 
 def _filtered(query: sa.Select, filters: ProductFilters) -> sa.Select:

@@ -1,0 +1,68 @@
+"""What is the same for every visitor, kept across requests and workers.
+
+Signed-in visitors get no page cache, but most of a catalog page is still the same for
+them as for everyone: the product cards, the count of matches behind the pager, the
+filter form's choices. These are cached (in Redis when configured) for
+``FRAGMENT_CACHE_SECONDS``. Their keys carry the page cache's generation, so the writes
+that purge pages (a price, a rating, a cooperative, a photo) purge them too, at once.
+Stock taken by orders does not: an "out of stock" badge on a card may be that late; the
+product page's own stock, the cart and the checkout read the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from flask import current_app, g, get_template_attribute
+from markupsafe import Markup
+
+from shop.extensions import cache
+from shop.i18n import current_language
+from shop.models import Product
+from shop.page_cache import GENERATION
+
+T = TypeVar("T")
+
+
+def _seconds() -> int:
+    return current_app.config.get("FRAGMENT_CACHE_SECONDS", 0)
+
+
+def _generation() -> int:
+    if "cache_generation" not in g:
+        g.cache_generation = cache.get(GENERATION) or 0
+    return g.cache_generation
+
+
+def shared(key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, or its value cached under ``key`` for this catalog generation."""
+    if _seconds() <= 0:
+        return compute()
+    full_key = f"frag:{_generation()}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, timeout=_seconds())
+    return value
+
+
+def product_cards(products: Iterable[Product]) -> Markup:
+    """The cards of ``products``, rendered once per language and generation (one round
+    trip to the cache for the whole grid)."""
+    products = list(products)
+    render = get_template_attribute("_macros/ui.html", "product_card")
+    if _seconds() <= 0 or not products:
+        return Markup("".join(str(render(p)) for p in products))
+    prefix = f"frag:{_generation()}:{current_language()}:card:"
+    keys = [prefix + str(p.id) for p in products]
+    found = cache.get_many(*keys)
+    missing: dict[str, str] = {}
+    cards = []
+    for product, key, html in zip(products, keys, found, strict=True):
+        if html is None:
+            html = missing[key] = str(render(product))
+        cards.append(html)
+    if missing:
+        cache.set_many(missing, timeout=_seconds())
+    return Markup("".join(cards))
