@@ -77,6 +77,50 @@ def _visible() -> tuple[UsuallyTrue, ...]:
     )
 
 
+def _share_of(category_ids_: list[int]) -> float:
+    """The fraction of products in these categories, for SQLite's planner.
+
+    A group holding most of the catalog is best read by walking the sort order's index and
+    skipping the few others; a small sub-group by its category index, sorting its rows.
+    Without the figure SQLite always takes the category index: 250 ms to sort 69,000
+    products of one group at 100,000, where walking the price index takes under 2 ms.
+    """
+    from shop import fragments  # the counts are the same for everyone: cached
+
+    counts = fragments.shared("category-counts", _category_counts)
+    total = sum(counts.values()) or 1
+    share = sum(counts.get(str(i), 0) for i in category_ids_) / total
+    return round(min(max(share, 0.001), 1.0), 3)
+
+
+def _category_counts() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(Product.category_id, sa.func.count()).group_by(Product.category_id)
+    )
+    return {str(category_id): n for category_id, n in rows}
+
+
+class Likelihood(FunctionElement):
+    """A condition true for about ``share`` of the rows: SQLite's ``likelihood()``."""
+
+    type = sa.types.NullType()
+    inherit_cache = False  # the share is a literal: statements differ by it
+
+    def __init__(self, condition, share: float):
+        self.share = share
+        super().__init__(condition)
+
+
+@compiles(Likelihood)
+def _bare_likelihood(element: Likelihood, compiler, **kw) -> str:
+    return f"({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(Likelihood, "sqlite")
+def _sqlite_likelihood(element: Likelihood, compiler, **kw) -> str:
+    return f"likelihood({compiler.process(element.clauses, **kw)}, {float(element.share)!r})"
+
+
 class UsuallyTrue(FunctionElement):
     """A condition true for nearly every row: SQLite's ``likely()``, elsewhere the condition."""
 
@@ -156,7 +200,8 @@ def filters_key(filters: ProductFilters) -> str:
 def _filtered(query: sa.Select, filters: ProductFilters) -> sa.Select:
     """``query`` narrowed by every filter but the search words."""
     if filters.group is not None:
-        query = query.where(Product.category_id.in_(category_ids(filters.group)))
+        ids = category_ids(filters.group)
+        query = query.where(Likelihood(Product.category_id.in_(ids), _share_of(ids)))
     if filters.min_stars is not None:
         query = query.where(
             Product.ocop_stars >= filters.min_stars, Product.ocop_valid_until >= today()
