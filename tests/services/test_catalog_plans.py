@@ -1,0 +1,42 @@
+"""Query plans (not timings): what the database is asked to do for a listing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+
+from shop.extensions import db
+from shop.models import Category
+from shop.services import catalog
+from shop.services.catalog import ProductFilters, Sort
+from tests import factories
+from tests.conftest import ON_POSTGRES
+
+
+def _plan(query: sa.Select) -> str:
+    sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    rows = db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")).all()
+    return "\n".join(row[-1] for row in rows)
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's planner; PostgreSQL plans from its statistics")
+def test_a_group_holding_most_products_is_read_in_price_order_not_sorted(catalog):
+    food = db.session.scalar(sa.select(Category).where(Category.slug == "food"))
+    tea = catalog.categories["tea"]
+    for n in range(60):
+        factories.product(catalog.viba, catalog.categories["processed-food"], price=1000 + n)
+    factories.product(catalog.thai_son, tea)
+    db.session.commit()
+
+    big = catalog_query(ProductFilters(group=food, sort=Sort.PRICE_ASC))
+    assert "likelihood(" in str(big.compile(dialect=sqlite.dialect()))
+    plan = _plan(big)
+    assert "ix_product_price" in plan and "TEMP B-TREE" not in plan, plan
+
+    small = _plan(catalog_query(ProductFilters(group=tea, sort=Sort.PRICE_ASC)))
+    assert "ix_product_category_id" in small, small  # a few products: found, then sorted
+
+
+def catalog_query(filters: ProductFilters) -> sa.Select:
+    return catalog.filtered_products(filters).limit(24).offset(48)
