@@ -85,19 +85,31 @@ def _share_of(category_ids_: list[int]) -> float:
     Without the figure SQLite always takes the category index: 250 ms to sort 69,000
     products of one group at 100,000, where walking the price index takes under 2 ms.
     """
-    from shop import fragments  # the counts are the same for everyone: cached
-
-    counts = fragments.shared("category-counts", _category_counts)
+    counts = catalog_counts()
     total = sum(counts.values()) or 1
-    share = sum(counts.get(str(i), 0) for i in category_ids_) / total
+    wanted = {str(i) for i in category_ids_}
+    share = sum(n for key, n in counts.items() if key.split(":")[0] in wanted) / total
     return round(min(max(share, 0.001), 1.0), 3)
 
 
-def _category_counts() -> dict[str, int]:
+def catalog_counts() -> dict[str, int]:
+    """Visible products per "category:stars" (stars of valid ratings, else 0), cached.
+
+    One grouped count serves the pager of every listing filtered by group and stars alone,
+    and the planner's figures above; the cache keeps it for everyone until a write."""
+    from shop import fragments  # the same for everyone: cached and purged with the pages
+
+    return fragments.shared(f"catalog-counts:{today().isoformat()}", _count_by_category)
+
+
+def _count_by_category() -> dict[str, int]:
+    stars = sa.case((Product.ocop_valid_until >= today(), Product.ocop_stars), else_=0)
     rows = db.session.execute(
-        sa.select(Product.category_id, sa.func.count()).group_by(Product.category_id)
+        sa.select(Product.category_id, stars, sa.func.count())
+        .where(*_visible())
+        .group_by(Product.category_id, stars)
     )
-    return {str(category_id): n for category_id, n in rows}
+    return {f"{category_id}:{n_stars or 0}": n for category_id, n_stars, n in rows}
 
 
 class Likelihood(FunctionElement):
@@ -177,8 +189,33 @@ def filtered_products(filters: ProductFilters) -> sa.Select:
 
 def count_products(filters: ProductFilters) -> int:
     """How many visible products match ``filters`` (any sort, any page)."""
+    if _by_group_and_stars_only(filters):
+        return _count_from_catalog_counts(filters)
     query = filtered_products(filters).order_by(None)  # loader options do not apply here
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def _by_group_and_stars_only(filters: ProductFilters) -> bool:
+    return not (
+        filters.q
+        or filters.province
+        or filters.cooperative
+        or filters.min_price is not None
+        or filters.max_price is not None
+    )
+
+
+def _count_from_catalog_counts(filters: ProductFilters) -> int:
+    wanted = {str(i) for i in category_ids(filters.group)} if filters.group else None
+    total = 0
+    for key, n in catalog_counts().items():
+        category_id, stars = key.split(":")
+        if wanted is not None and category_id not in wanted:
+            continue
+        if filters.min_stars is not None and int(stars) < filters.min_stars:
+            continue
+        total += n
+    return total
 
 
 def filters_key(filters: ProductFilters) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.dialects import sqlite
 
 from shop.extensions import db
 from shop.models import Category
-from shop.services import catalog
+from shop.services import catalog as catalog_service
 from shop.services.catalog import ProductFilters, Sort
 from tests import factories
 from tests.conftest import ON_POSTGRES
@@ -39,4 +39,28 @@ def test_a_group_holding_most_products_is_read_in_price_order_not_sorted(catalog
 
 
 def catalog_query(filters: ProductFilters) -> sa.Select:
-    return catalog.filtered_products(filters).limit(24).offset(48)
+    return catalog_service.filtered_products(filters).limit(24).offset(48)
+
+
+def test_counts_from_the_grouped_figures_equal_counting_the_listing(catalog):
+    from datetime import timedelta
+
+    from shop.clock import today
+
+    for n, stars in enumerate((0, 3, 4, 5, 4)):
+        item = factories.product(catalog.viba, catalog.categories["processed-food"])
+        item.ocop_stars = stars
+        item.ocop_valid_until = today() + timedelta(days=30 - 40 * (n == 4)) if stars else None
+    hidden = factories.product(catalog.thai_son, catalog.categories["tea"], active=False)
+    hidden.ocop_stars = 3
+    db.session.commit()
+
+    groups = [None, *db.session.scalars(sa.select(Category))]
+    for group in groups:
+        for min_stars in (None, 3, 4, 5):
+            filters = ProductFilters(group=group, min_stars=min_stars)
+            listed = len(db.session.scalars(catalog_service.filtered_products(filters)).all())
+            assert catalog_service.count_products(filters) == listed, (
+                group and group.slug,
+                min_stars,
+            )
