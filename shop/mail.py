@@ -42,6 +42,20 @@ def send_order_placed(order: Order, order_url: str) -> None:
             )
 
 
+def send_recall_notice(order: Order, recall) -> None:
+    """Tell a buyer that a lot their parcel carried is recalled, in their language."""
+    with force_locale(order.language):
+        queue(
+            order.email,
+            _(
+                "Recall: %(product)s, lot %(code)s",
+                product=recall.lot.product.name_vi,
+                code=recall.lot.code,
+            ),
+            render_template("email/recall.txt", order=order, recall=recall),
+        )
+
+
 def send_refund_notice(order: Order, refunds: list[Refund]) -> None:
     """Tell the buyer money is coming back, and how."""
     with force_locale(order.language):

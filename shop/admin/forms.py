@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from shop.coop.forms import RecallForm
 from shop.models import OcopLevel, Role
 from shop.services.admin import OrderFilter
 
@@ -114,3 +115,8 @@ class PageForm(FlaskForm):
         csrf = False
 
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+
+class OfficeRecallForm(RecallForm):
+    gtin = StringField(_l("GTIN"), validators=[DataRequired(), Length(max=14)])
+    lot_code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=20)])

@@ -16,6 +16,7 @@ from shop import transaction
 from shop.admin import bp
 from shop.admin.forms import (
     ROLE_LABELS,
+    OfficeRecallForm,
     OrderListForm,
     PageForm,
     ProductSearchForm,
@@ -27,6 +28,7 @@ from shop.admin.forms import (
     TransferForm,
     UserSearchForm,
 )
+from shop.coop.forms import CloseRecallForm
 from shop.extensions import db
 from shop.i18n import short_date
 from shop.mail import queue as queue_email
@@ -36,12 +38,23 @@ from shop.models import (
     Order,
     OutboxMessage,
     Product,
+    Recall,
     Refund,
     Role,
     User,
 )
 from shop.security import roles_required, safe_next
-from shop.services import admin, counterfeits, orders, outbox, ratings, reconcile, reviews
+from shop.services import (
+    admin,
+    counterfeits,
+    orders,
+    outbox,
+    ratings,
+    recalls,
+    reconcile,
+    reviews,
+    tracing,
+)
 from shop.services.errors import DomainError, InvalidInput, NotFound
 
 PER_PAGE = 50
@@ -373,6 +386,43 @@ def review_visibility(review_id: int, action: str):
 
 
 # --- Money: refunds owed, reconciliation, the outbox -------------------------------------------
+
+
+@bp.route("/recalls", methods=["GET", "POST"])
+def recall_list():
+    """Open recalls and their reach; the office may start one for any lot."""
+    form = OfficeRecallForm()
+    if form.validate_on_submit():
+        try:
+            lot = tracing.lot_of(tracing.product_by_gtin(form.gtin.data), form.lot_code.data)
+        except NotFound:
+            form.lot_code.errors.append(_("No such lot for this GTIN."))
+        else:
+            recall = recalls.start(
+                lot, form.reason.data, form.instructions.data, form.contact.data, current_user.id
+            )
+            flash(
+                _("Lot %(code)s is recalled; %(n)s buyers are being told.", code=lot.code,
+                  n=recall.buyers_notified),
+                "success",
+            )  # fmt: skip
+            return redirect(url_for("admin.recall_list"), code=303)
+    return render_template(
+        "admin/recalls.html", reach=recalls.open_recalls(), form=form, close_form=CloseRecallForm()
+    ), _status()
+
+
+@bp.post("/recalls/<int:recall_id>/close")
+def recall_close(recall_id: int):
+    recall = db.session.get(Recall, recall_id)
+    if recall is None:
+        raise NotFound(_("No such recall."))
+    form = CloseRecallForm()
+    if not form.validate():
+        raise InvalidInput(_("Say how the recall was resolved; shoppers will read it."))
+    recalls.close(recall, form.resolution.data, current_user.id)
+    flash(_("The recall of lot %(code)s is closed.", code=recall.lot.code), "success")
+    return redirect(url_for("admin.recall_list"), code=303)
 
 
 @bp.get("/money")

@@ -12,7 +12,7 @@ from shop.catalog.reviews import review_context
 from shop.extensions import db
 from shop.i18n import current_language
 from shop.page_cache import cached_page
-from shop.services import catalog
+from shop.services import catalog, recalls
 from shop.services.catalog import ProductFilters, Sort
 from shop.services.places import province_by_code, provinces
 from shop.templating import external_url
@@ -109,7 +109,12 @@ def _read_filters(form: ProductFilterForm, groups) -> tuple[ProductFilters, list
 def product_detail(slug: str):
     """One product: price, OCOP stars and certificate, certifications, producer."""
     product = catalog.product_page(slug)
-    return render_template("catalog/product.html", product=product, **review_context(product))
+    return render_template(
+        "catalog/product.html",
+        product=product,
+        open_recalls=recalls.open_for_product(product),
+        **review_context(product),
+    )
 
 
 @bp.get("/cooperatives/<slug>")

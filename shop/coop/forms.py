@@ -124,3 +124,21 @@ class InviteForm(FlaskForm):
     email = EmailField(
         _l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )
+
+
+class RecallForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why the lot is recalled"), validators=[DataRequired(), Length(max=500)]
+    )
+    instructions = TextAreaField(
+        _l("What buyers should do"), validators=[DataRequired(), Length(max=1000)]
+    )
+    contact = StringField(
+        _l("Whom buyers can contact (phone, email)"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class CloseRecallForm(FlaskForm):
+    resolution = TextAreaField(
+        _l("How the recall was resolved"), validators=[DataRequired(), Length(max=1000)]
+    )

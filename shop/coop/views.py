@@ -14,19 +14,21 @@ from shop import transaction
 from shop.clock import VIETNAM
 from shop.coop import bp
 from shop.coop.forms import (
+    CloseRecallForm,
     CsvForm,
     EventForm,
     InviteForm,
     LabelsForm,
     LotForm,
     ProductForm,
+    RecallForm,
     ShipForm,
     StockForm,
 )
 from shop.extensions import db
 from shop.mail import send_invitation
 from shop.models import BizStep, Cooperative, LabelRunState, Lot, PartStatus, Product, Role
-from shop.security import roles_required
+from shop.security import parse_id, roles_required
 from shop.services import (
     accounts,
     catalog,
@@ -37,6 +39,7 @@ from shop.services import (
     labels,
     orders,
     products,
+    recalls,
     tracing,
 )
 from shop.services.errors import DomainError, InvalidInput, NotFound
@@ -279,7 +282,53 @@ def lot_detail(lot_id: int):
         label_runs=label_runs.runs_of(lot),
         scans=scans,
         now=datetime.now(VIETNAM),
+        recall_form=RecallForm(),
+        close_form=CloseRecallForm(),
     ), status
+
+
+@bp.post("/lots/<int:lot_id>/recall")
+def lot_recall(lot_id: int):
+    """Start a recall of one of this cooperative's lots."""
+    lot = _owned_lot(lot_id)
+    form = RecallForm()
+    if not form.validate():
+        raise InvalidInput(_("Say why, what buyers should do, and whom they can contact."))
+    recall = recalls.start(
+        lot, form.reason.data, form.instructions.data, form.contact.data, current_user.id
+    )
+    flash(
+        _(
+            "Lot %(code)s is recalled: sales of the product are paused and %(n)s buyers"
+            " are being told.",
+            code=lot.code,
+            n=recall.buyers_notified,
+        ),
+        "success",
+    )
+    return redirect(url_for("coop.lot_detail", lot_id=lot.id), code=303)
+
+
+@bp.post("/lots/<int:lot_id>/recall/close")
+def lot_recall_close(lot_id: int):
+    lot = _owned_lot(lot_id)
+    form = CloseRecallForm()
+    if lot.open_recall is None:
+        raise NotFound(_("This lot has no open recall."))
+    if not form.validate():
+        raise InvalidInput(_("Say how the recall was resolved; shoppers will read it."))
+    recalls.close(lot.open_recall, form.resolution.data, current_user.id)
+    flash(_("The recall of lot %(code)s is closed.", code=lot.code), "success")
+    return redirect(url_for("coop.lot_detail", lot_id=lot.id), code=303)
+
+
+@bp.post("/products/<int:product_id>/resume-sales")
+def product_resume_sales(product_id: int):
+    """The cooperative confirms the stock on hand is from lots that are not recalled."""
+    product = products.owned_product(_coop(), product_id)
+    recalls.resume_sales(product)
+    flash(_("Sales of %(name)s have resumed.", name=product.name_vi), "success")
+    return redirect(url_for("coop.product_list"), code=303)
 
 
 @bp.post("/lots/<int:lot_id>/labels")
@@ -331,7 +380,38 @@ def label_run_pdf(run_id: int):
 
 @bp.get("/orders")
 def order_list():
-    return render_template("coop/orders.html", parts=dashboard.parts(_coop()), ship_form=ShipForm())
+    parts = dashboard.parts(_coop())
+    return render_template(
+        "coop/orders.html", parts=parts, ship_form=ShipForm(), lot_choices=_lot_choices(parts)
+    )
+
+
+def _lot_choices(parts) -> dict[int, tuple[list, object]]:
+    """For each line of a part being prepared: the lots that may ship, and the default."""
+    choices = {}
+    for part in parts:
+        if part.status is not PartStatus.PROCESSING:
+            continue
+        for line in part.lines:
+            if line.product_id is not None and recalls.has_lots(line.product_id):
+                choices[line.id] = (
+                    recalls.shippable_lots(line.product_id),
+                    recalls.default_lot(line.product_id),
+                )
+    return choices
+
+
+def _chosen_lots(part) -> dict[int, int]:
+    """line id → lot id from the ship form; an unreadable choice is bad input."""
+    chosen = {}
+    for line in part.lines:
+        raw = request.form.get(f"lot-{line.id}", "").strip()
+        if raw:
+            lot_id = parse_id(raw)
+            if lot_id is None:
+                raise InvalidInput(_("Choose a lot from the list."))
+            chosen[line.id] = lot_id
+    return chosen
 
 
 ACTIONS = {
@@ -356,6 +436,7 @@ def order_action(part_id: int, action: str):
                 form.carrier.data.strip(),
                 form.tracking_number.data.strip(),
             )
+            recalls.record_shipment(part, _chosen_lots(part))
             orders.transition(part, PartStatus.SHIPPED, "shipped by the cooperative")
         elif action == "cash":
             record_cash_received(part)
@@ -368,10 +449,12 @@ def order_action(part_id: int, action: str):
             raise NotFound(_("Unknown action."))
     except DomainError as error:
         transaction.rollback()
+        parts = dashboard.parts(_coop())
         return render_template(
             "coop/orders.html",
-            parts=dashboard.parts(_coop()),
+            parts=parts,
             ship_form=ShipForm(),
+            lot_choices=_lot_choices(parts),
             error=str(error),
         ), error.status_code
     flash(_("Order %(number)s updated.", number=part.order.number), "success")

@@ -88,6 +88,9 @@ class Product(db.Model):
     # rebuild the table (and lose its search triggers) to say otherwise; nothing writes NULL.
     ocop_stars: Mapped[int] = mapped_column(nullable=True, default=0)
     ocop_valid_until: Mapped[date | None]
+    # Set when a lot of this product is recalled; cleared when the cooperative confirms the
+    # stock on hand is from other lots. Paused products are shown but cannot be bought.
+    sales_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Accent-folded text for search; kept by services.search on every flush.
     search_name: Mapped[str] = mapped_column(sa.Text, default="")
@@ -120,6 +123,11 @@ class Product(db.Model):
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    @property
+    def for_sale(self) -> bool:
+        """In stock, and not paused by a recall."""
+        return self.in_stock and self.sales_paused_at is None
 
     def __repr__(self) -> str:
         return f"<Product {self.slug}>"

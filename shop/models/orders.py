@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from shop.models.catalog import Product
     from shop.models.cooperative import Cooperative
     from shop.models.payments import Payment, Refund
+    from shop.models.trace import ShippedLot
     from shop.models.user import User
 
 
@@ -182,6 +183,9 @@ class OrderLine(db.Model):
 
     part: Mapped[OrderPart] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()
+    shipped_lots: Mapped[list[ShippedLot]] = relationship(
+        cascade="all, delete-orphan", order_by="ShippedLot.id"
+    )
 
     @property
     def total(self) -> int:

@@ -59,8 +59,64 @@ class Lot(db.Model):
     )
     certifications: Mapped[list[Certification]] = relationship(secondary=lot_certification)
 
+    recalls: Mapped[list[Recall]] = relationship(
+        back_populates="lot", order_by="Recall.started_at.desc()"
+    )
+
     def is_past_best_before(self, on: date | None = None) -> bool:
         return self.best_before is not None and self.best_before < (on or today())
+
+    @property
+    def open_recall(self) -> Recall | None:
+        return next((r for r in self.recalls if r.closed_at is None), None)
+
+
+class Recall(db.Model):
+    """A lot taken back: why, what buyers should do, whom to call; closed with a resolution.
+
+    While open, the lot's trace pages warn, its product's sales are paused until the
+    cooperative confirms the stock on hand is from other lots, and every buyer who received
+    the lot is told (through the outbox)."""
+
+    __tablename__ = "recall"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lot.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    instructions: Mapped[str] = mapped_column(sa.String(1000))
+    contact: Mapped[str] = mapped_column(sa.String(200))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str] = mapped_column(sa.String(1000), default="")
+    closed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    buyers_notified: Mapped[int] = mapped_column(default=0)
+
+    lot: Mapped[Lot] = relationship(back_populates="recalls")
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ShippedLot(db.Model):
+    """Which lot the units of an order line came from, recorded when the part ships."""
+
+    __tablename__ = "shipped_lot"
+    __table_args__ = (sa.UniqueConstraint("line_id", "lot_id", name="uq_shipped_lot_line_lot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("order_line.id", ondelete="CASCADE"), index=True
+    )
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lot.id", ondelete="CASCADE"), index=True)
+    shipped_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    lot: Mapped[Lot] = relationship()
 
 
 class BizStep(enum.StrEnum):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from shop.extensions import db
 from shop.models import CartItem, Cooperative, Product
-from shop.services.errors import InvalidInput, NotFound
+from shop.services.errors import Conflict, InvalidInput, NotFound
 from shop.services.pricing import DeliveryRule
 
 MAX_LINES = 50
@@ -97,6 +97,10 @@ def set_quantity(items: Items, product_id: int, quantity: int, *, add: bool = Fa
     product = _products([product_id]).get(product_id)
     if product is None:
         raise NotFound(_l("This product is not for sale."))
+    if product.sales_paused_at is not None:
+        raise Conflict(
+            _l("Sales of %(name)s are paused while a lot is recalled.", name=product.name_vi)
+        )
     wanted = quantity + (items.get(product_id, 0) if add else 0)
     if product.stock < 1:
         raise InvalidInput(_l("%(name)s is sold out.", name=product.name_vi))
@@ -123,6 +127,16 @@ def summarize(items: Items, rule: DeliveryRule, to_province: str | None = None) 
         if product is None:
             problems.append(
                 str(_l("A product in your cart is no longer for sale and was left out."))
+            )
+            continue
+        if product.sales_paused_at is not None:
+            problems.append(
+                str(
+                    _l(
+                        "Sales of %(name)s are paused while a lot is recalled; it was left out.",
+                        name=product.name_vi,
+                    )
+                )
             )
             continue
         if quantity > product.stock:

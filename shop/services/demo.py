@@ -24,7 +24,7 @@ from shop.models import (
     Product,
     Unit,
 )
-from shop.services import gs1, ratings, tracing
+from shop.services import gs1, ratings, recalls, tracing
 from shop.services.text import fold
 
 SYNTHETIC_SLUG_PREFIX = "sp-"
@@ -191,11 +191,15 @@ def _seed_special_lots() -> None:
     chilli = by_slug.get("mang-ot-thai-son")
     if chilli and not any(lot.recalled for lot in _lots(chilli)):
         lot = seed_lot(chilli, "Xã Lục Yên", "Lào Cai", packed_days_ago=60) or _lots(chilli)[0]
-        tracing.recall_lot(
+        recalls.start(
             lot,
-            "Một số hũ bị hở nắp, có thể bị hỏng. Vui lòng không sử dụng và "
-            "liên hệ hợp tác xã để được đổi.",
+            "Một số hũ bị hở nắp, có thể bị hỏng.",
+            "Vui lòng không sử dụng; mang hũ đến nơi mua hoặc liên hệ hợp tác xã để được đổi.",
+            chilli.cooperative.phone or chilli.cooperative.email or chilli.cooperative.name,
+            None,
         )
+        # The cooperative has checked that the jars on sale come from other lots.
+        recalls.resume_sales(chilli)
     longan = by_slug.get("long-nhan-say-vai-dao")
     if longan:
         for lot in _lots(longan):

@@ -62,6 +62,11 @@ def hold_for(parts: list[OrderPart]) -> None:
     """Take the stock of every line of ``parts`` (flushed), or raise SoldOut and take nothing."""
     wanted = [(line.product_id, line.quantity, part) for part in parts for line in part.lines]
     products = lock([pid for pid, _, _ in wanted if pid is not None])
+    for product in products.values():
+        if product.sales_paused_at is not None:  # a recall began since the cart was read
+            raise SoldOut(
+                _l("Sorry, sales of %(name)s are paused: a lot is recalled.", name=product.name_vi)
+            )
     for product_id, quantity, part in sorted(wanted, key=lambda w: (w[0] or 0, w[2].id)):
         if product_id is None:
             continue

@@ -144,13 +144,6 @@ def add_event(lot: Lot, biz_step: BizStep, occurred_at: datetime, **fields) -> T
     return event
 
 
-def recall_lot(lot: Lot, reason: str) -> None:
-    if not reason.strip():
-        raise InvalidInput(_l("Say why the lot is recalled; shoppers will read it."))
-    lot.recalled, lot.recall_reason = True, reason.strip()
-    db.session.flush()
-
-
 def new_serial() -> str:
     return "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(SERIAL_LENGTH))
 

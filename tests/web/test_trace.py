@@ -16,7 +16,7 @@ from PIL import Image
 
 from shop.extensions import db
 from shop.models import CounterfeitReport, Scan
-from shop.services import gs1, tracing
+from shop.services import gs1, recalls, tracing
 from shop.services.errors import Conflict
 from tests import factories
 from tests.conftest import ON_POSTGRES
@@ -176,7 +176,7 @@ def test_lot_page_shows_dates_area_timeline_certificates_and_buy_link(client, tr
 
 def test_recall_and_expiry_are_prominent(client, traced):
     tea, batch, _ = traced
-    tracing.recall_lot(batch, "Nắp hũ bị hở.")
+    recalls.start(batch, "Nắp hũ bị hở.", "Không dùng; mang về nơi mua.", "0912 000 000", None)
     batch.best_before = batch.packed_on
     db.session.commit()
     page = client.get(f"/01/{tea.gtin}/10/{batch.code}").get_data(as_text=True)
