@@ -42,7 +42,7 @@ from shop.services import (
     recalls,
     tracing,
 )
-from shop.services.errors import DomainError, InvalidInput, NotFound
+from shop.services.errors import Conflict, DomainError, InvalidInput, NotFound
 from shop.services.payments.cod import record_cash_received
 from shop.templating import external_url
 
@@ -314,7 +314,7 @@ def lot_recall_close(lot_id: int):
     lot = _owned_lot(lot_id)
     form = CloseRecallForm()
     if lot.open_recall is None:
-        raise NotFound(_("This lot has no open recall."))
+        raise Conflict(_("This lot has no open recall."))
     if not form.validate():
         raise InvalidInput(_("Say how the recall was resolved; shoppers will read it."))
     recalls.close(lot.open_recall, form.resolution.data, current_user.id)

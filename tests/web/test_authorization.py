@@ -14,6 +14,7 @@ from shop.models import (
     OcopRating,
     Order,
     Provider,
+    Recall,
     Refund,
     RefundState,
     Review,
@@ -56,6 +57,9 @@ def world(catalog, app, tmp_path):
     (tmp_path / "run.pdf").write_bytes(b"%PDF-1.4 labels")
     run = LabelRun(lot=lot, count=300, state=LabelRunState.READY, path="run.pdf")
     db.session.add(run)
+    recalled = factories.lot(catalog.banana, "L-RECALL")
+    recall = Recall(lot=recalled, reason="Hỏng", instructions="Không dùng", contact="0912")
+    db.session.add(recall)
     db.session.commit()
     rating = db.session.scalars(
         sa.select(OcopRating).where(OcopRating.product_id == catalog.banana.id)
@@ -74,6 +78,7 @@ def world(catalog, app, tmp_path):
         "refund_id": refund.id,
         "message_id": message.id,
         "run_id": run.id,
+        "recall_id": recall.id,
         "gtin": catalog.banana.gtin,
         "lot_code": lot.code,
     }
