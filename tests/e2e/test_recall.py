@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from shop.models import Product
+from shop.services import inventory
 from tests import factories
 from tests.e2e.test_checkout import (
     add_to_cart,
@@ -23,6 +24,7 @@ SLUG, NAME = "banh-chuoi-viba", "Bánh chuối nướng Viba"
 def test_a_recall_from_shipment_to_resolution(new_page, sign_in, e2e_app, e2e_db, screenshot):
     with e2e_db() as session:
         cake = session.scalar(sa.select(Product).where(Product.slug == SLUG))
+        inventory.adjust(cake, 20, "baked for the test")  # the demo's cake is sold out
         factories.lot(cake, "BCN-RECALL")
         gtin = cake.gtin
 
