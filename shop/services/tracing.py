@@ -183,6 +183,8 @@ class ScanSummary:
     first_scanned_at: datetime | None
     devices: int = 0
     networks: int = 0
+    last_scanned_at: datetime | None = None
+    last_network: str = ""  # coarsened for the public page: see ``public_network``
 
     def suspicious(self, threshold: int) -> bool:
         """Many phones on more than one network: the sign of a copied label, never reloads."""
@@ -241,7 +243,34 @@ def scan_summary(unit: Unit) -> ScanSummary:
     ).one()
     if isinstance(first, str):  # SQLite returns aggregates of dates as text
         first = datetime.fromisoformat(first)
-    return ScanSummary(count, first, devices=count, networks=networks)
+    last = db.session.execute(
+        sa.select(Scan.scanned_at, Scan.network)
+        .where(Scan.unit_id == unit.id)
+        .order_by(Scan.scanned_at.desc(), Scan.id.desc())
+        .limit(1)
+    ).first()
+    return ScanSummary(
+        count,
+        first,
+        devices=count,
+        networks=networks,
+        last_scanned_at=last[0] if last else None,
+        last_network=public_network(last[1]) if last else "",
+    )
+
+
+def public_network(network: str) -> str:
+    """Where a scan came from, as the public page may say it: the provider's block (IPv4
+    /16, IPv6 /32), never the /24 that is kept, let alone an address."""
+    try:
+        block = ipaddress.ip_network(network, strict=False)
+    except ValueError:
+        return ""
+    wider = block.supernet(new_prefix=16 if block.version == 4 else 32)
+    if block.version == 4:
+        first, second = str(wider.network_address).split(".")[:2]
+        return f"{first}.{second}.x.x"
+    return str(wider)
 
 
 @dataclass(frozen=True)

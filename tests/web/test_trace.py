@@ -146,6 +146,9 @@ def test_warning_when_many_phones_in_several_places_scan_one_code(app, traced):
     for n in range(threshold + 2):  # a family's phones on one home network: no warning
         page = scan_from(f"203.0.113.{n + 1}")
     assert "Hàng chính hãng" in page and "Cảnh báo" not in page
+    # Where it was scanned last: the provider's block, never the address or even its /24.
+    assert "Lần quét gần nhất" in page and "từ mạng 203.0.x.x" in page
+    assert "203.0.113" not in page
     page = scan_from("198.51.100.7")  # then a phone far away
     assert "Cảnh báo: mã này đã được quét rất nhiều lần" in page
     total, scanned, unusual = tracing.lot_scan_report(batch, threshold)
