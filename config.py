@@ -23,6 +23,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shop.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # WAL, mmap and a bigger page cache on SQLite files (shop/sqlite.py). The test suite
+    # copies database files between tests, which WAL's side files would not survive.
+    SQLITE_PRAGMAS = True
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
     BABEL_DEFAULT_LOCALE = "vi"
@@ -125,6 +128,7 @@ class TestingConfig(Config):
     OUTBOX_DELIVERY = "inline"
     PAGE_CACHE_SECONDS = 0
     FRAGMENT_CACHE_SECONDS = 0
+    SQLITE_PRAGMAS = False
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
 

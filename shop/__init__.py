@@ -77,6 +77,10 @@ def register_extensions(app: Flask) -> None:
     from shop.worker import celery_init_app
 
     db.init_app(app)
+    with app.app_context():
+        from shop.sqlite import tune_sqlite
+
+        tune_sqlite(app, db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
