@@ -533,7 +533,10 @@ def _refund_parts(order: Order, reason: str) -> None:
         if not part.is_live:
             continue
         if S.REFUNDED in TRANSITIONS[part.status]:
+            never_left = part.status in CANCELLABLE  # paid, refunded before it was sent
             transition(part, S.REFUNDED, reason)
+            if never_left:
+                inventory.release(part, reason)  # the goods are still on the shelf
         else:
             _cancel(part, reason)
 

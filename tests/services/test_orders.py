@@ -166,3 +166,44 @@ def test_a_product_withdrawn_while_in_the_cart_stops_the_order(catalog):
         )
     db.session.rollback()
     assert stock(catalog.tea) == 10
+
+
+def _paid_by_card(catalog):
+    from shop.models import Payment, Provider
+
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, PaymentMethod.CARD, RULE, HOLDS)
+    payment = Payment(
+        order=order, provider=Provider.STRIPE, amount=order.total, payment_intent="pi_test_1"
+    )
+    db.session.add(payment)
+    db.session.flush()
+    assert orders.payment_received(payment, order.total)
+    assert order.payment_status is PaymentStatus.PAID
+    return order, payment
+
+
+def test_a_partial_refund_made_at_the_provider_is_recorded_once_as_goodwill(catalog):
+    from shop.models import RefundKind
+
+    order, payment = _paid_by_card(catalog)
+    orders.provider_refunded(payment, 30_000)
+    orders.provider_refunded(payment, 30_000)  # the same event again: nothing more
+    assert [(r.amount, r.state, r.kind, r.payment_id) for r in order.refunds] == [
+        (30_000, RefundState.SENT, RefundKind.GOODWILL, payment.id)
+    ]
+    assert order.refunds[0].sent_at is not None
+    assert "30000 đồng refunded outside the shop" in order.attention
+    assert all(p.status is PartStatus.CONFIRMED or p.is_live for p in order.parts)
+    assert order.payment_status is PaymentStatus.PAID  # the goods are still owed
+    orders.provider_refunded(payment, 50_000)  # 20,000 more given back later
+    assert [r.amount for r in order.refunds] == [30_000, 20_000]
+
+
+def test_a_full_refund_made_at_the_provider_refunds_the_parts(catalog):
+    order, payment = _paid_by_card(catalog)
+    orders.provider_refunded(payment, order.total)
+    assert [(r.amount, r.state) for r in order.refunds] == [(order.total, RefundState.SENT)]
+    assert not any(p.is_live for p in order.parts)
+    assert all(h.reason == "refunded at the provider" for p in order.parts for h in p.history[-1:])
+    assert order.payment_status is PaymentStatus.REFUNDED
+    assert stock(catalog.tea) == 10  # the stock came back
