@@ -207,3 +207,17 @@ def test_a_full_refund_made_at_the_provider_refunds_the_parts(catalog):
     assert all(h.reason == "refunded at the provider" for p in order.parts for h in p.history[-1:])
     assert order.payment_status is PaymentStatus.REFUNDED
     assert stock(catalog.tea) == 10  # the stock came back
+
+
+def test_switching_method_is_refused_with_the_reason(catalog):
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, PaymentMethod.VIETQR, RULE, HOLDS)
+    no_longer = "^Đơn hàng này không thể đổi hình thức thanh toán nữa.$"
+    with pytest.raises(Conflict, match=no_longer):
+        orders.switch_method(order, PaymentMethod.CARD, HOLDS)  # a card needs a new checkout
+    orders.receive_transfer(order, 1)  # one đồng arrived: the rest must follow by transfer
+    with pytest.raises(Conflict, match="^Đơn hàng này đã được chuyển khoản một phần"):
+        orders.switch_method(order, PaymentMethod.COD, HOLDS)
+    assert order.payment_method is PaymentMethod.VIETQR
+    orders.receive_transfer(order, order.total - 1)
+    with pytest.raises(Conflict, match=no_longer):
+        orders.switch_method(order, PaymentMethod.COD, HOLDS)  # paid: nothing to switch
