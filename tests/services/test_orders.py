@@ -211,11 +211,11 @@ def test_a_full_refund_made_at_the_provider_refunds_the_parts(catalog):
 
 def test_switching_method_is_refused_with_the_reason(catalog):
     order = orders.place_order({catalog.tea.id: 1}, HANOI, PaymentMethod.VIETQR, RULE, HOLDS)
-    no_longer = "^Đơn hàng này không thể đổi hình thức thanh toán nữa.$"
+    no_longer = r"^Đơn hàng này không thể đổi hình thức thanh toán nữa\.$"
     with pytest.raises(Conflict, match=no_longer):
         orders.switch_method(order, PaymentMethod.CARD, HOLDS)  # a card needs a new checkout
     orders.receive_transfer(order, 1)  # one đồng arrived: the rest must follow by transfer
-    with pytest.raises(Conflict, match="^Đơn hàng này đã được chuyển khoản một phần"):
+    with pytest.raises(Conflict, match=r"^Đơn hàng này đã được chuyển khoản một phần"):
         orders.switch_method(order, PaymentMethod.COD, HOLDS)
     assert order.payment_method is PaymentMethod.VIETQR
     orders.receive_transfer(order, order.total - 1)
