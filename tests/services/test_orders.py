@@ -221,3 +221,37 @@ def test_switching_method_is_refused_with_the_reason(catalog):
     orders.receive_transfer(order, order.total - 1)
     with pytest.raises(Conflict, match=no_longer):
         orders.switch_method(order, PaymentMethod.COD, HOLDS)  # paid: nothing to switch
+
+
+def _paid_two_parts(catalog):
+    from shop.models import Payment, Provider
+
+    items = {catalog.banana.id: 1, catalog.tea.id: 1}
+    order = orders.place_order(items, HANOI, PaymentMethod.CARD, RULE, HOLDS)
+    payment = Payment(
+        order=order, provider=Provider.STRIPE, amount=order.total, payment_intent="pi_test_2"
+    )
+    db.session.add(payment)
+    db.session.flush()
+    orders.payment_received(payment, order.total)
+    banana_part, tea_part = sorted(order.parts, key=lambda p: p.cooperative.slug != "viba")
+    return order, payment, banana_part, tea_part
+
+
+def test_a_full_refund_at_the_provider_cancels_a_part_being_prepared(catalog):
+    order, payment, banana_part, tea_part = _paid_two_parts(catalog)
+    orders.cancel_part(banana_part, "the cooperative cannot serve it")  # a dead part first
+    orders.transition(tea_part, PartStatus.PROCESSING, "preparing")
+    orders.provider_refunded(payment, order.total)
+    assert tea_part.status is PartStatus.CANCELLED  # it had not left: cancelled, not refunded
+    assert tea_part.history[-1].reason == "refunded at the provider"
+    assert (stock(catalog.banana), stock(catalog.tea)) == (10, 10)
+
+
+def test_a_full_refund_at_the_provider_is_refused_while_a_parcel_travels(catalog):
+    order, payment, banana_part, tea_part = _paid_two_parts(catalog)
+    for status in (PartStatus.PROCESSING, PartStatus.SHIPPED):
+        orders.transition(tea_part, status, "on its way")
+    with pytest.raises(Conflict, match="^Một kiện hàng của đơn này đang trên đường giao"):
+        orders.provider_refunded(payment, order.total)
+    assert banana_part.status is PartStatus.PAID and tea_part.status is PartStatus.SHIPPED
