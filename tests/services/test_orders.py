@@ -252,6 +252,6 @@ def test_a_full_refund_at_the_provider_is_refused_while_a_parcel_travels(catalog
     order, payment, banana_part, tea_part = _paid_two_parts(catalog)
     for status in (PartStatus.PROCESSING, PartStatus.SHIPPED):
         orders.transition(tea_part, status, "on its way")
-    with pytest.raises(Conflict, match="^Một kiện hàng của đơn này đang trên đường giao"):
+    with pytest.raises(Conflict, match=r"^Một kiện hàng của đơn này đang trên đường giao"):
         orders.provider_refunded(payment, order.total)
     assert banana_part.status is PartStatus.PAID and tea_part.status is PartStatus.SHIPPED
