@@ -72,3 +72,20 @@ def test_reconcile_scans_in_batches_newest_first_within_limits(catalog, monkeypa
     assert [m.order.id for m in reconcile.find(scan=2)] == []  # the newest two are fine
     assert [m.order.id for m in reconcile.find(scan=3)] == [placed[2].id]
     assert [m.order.id for m in reconcile.find(scan=6)] == [placed[2].id, placed[0].id]
+
+
+def test_reconcile_reads_a_batch_in_a_fixed_number_of_queries(catalog, count_queries):
+    def queries_for_find() -> int:
+        db.session.expire_all()
+        with count_queries() as statements:
+            reconcile.find()
+        return len(statements)
+
+    rule = DeliveryRule()
+    orders.place_order({catalog.tea.id: 1}, HANOI, orders.PaymentMethod.COD, rule, {})
+    db.session.commit()
+    few = queries_for_find()
+    for _ in range(8):  # the tea's whole stock is 10
+        orders.place_order({catalog.tea.id: 1}, HANOI, orders.PaymentMethod.COD, rule, {})
+    db.session.commit()
+    assert queries_for_find() == few  # parts, lines, payments, refunds and the ledger per batch
