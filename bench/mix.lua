@@ -1,7 +1,10 @@
 -- Each request takes a random path from a file of paths (one per line), so that the
 -- load is spread as real visitors spread it. Usage: wrk ... -s mix.lua URL -- FILE
+-- The result line (done) is latency.lua's, beside this file.
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "latency.lua")
+
 local paths = {}
-local counts = { status = {} }
 
 function init(args)
   for line in io.lines(args[1]) do
@@ -12,16 +15,4 @@ end
 
 function request()
   return wrk.format("GET", paths[math.random(#paths)])
-end
-
-done = function(summary, latency, requests)
-  local seconds = summary.duration / 1e6
-  local errors = summary.errors
-  io.write(string.format(
-    'BENCH {"requests": %d, "rps": %.2f, "p50_us": %.1f, "p95_us": %.1f, "p99_us": %.1f,'
-      .. ' "non_2xx": %d, "socket_errors": %d}\n',
-    summary.requests, summary.requests / seconds,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99),
-    errors.status, errors.connect + errors.read + errors.write + errors.timeout
-  ))
 end

@@ -131,6 +131,21 @@ def catalog(app: Flask) -> factories.DemoCatalog:
 
 
 @pytest.fixture
+def app_with(database_url: str):
+    """``app_with(SETTING=value, ...)``: a second app on the test's database (its rows are
+    seen on PostgreSQL too), for settings the suite's app keeps off (caches, say)."""
+
+    def make(**overrides) -> Flask:
+        other = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        bind = db.engines[None]
+        with other.app_context():
+            db.engines[None] = bind
+        return other
+
+    return make
+
+
+@pytest.fixture
 def count_queries(app: Flask):
     """Count the SQL statements run inside a ``with count_queries() as counter:`` block."""
     from contextlib import contextmanager

@@ -387,17 +387,20 @@ def order_list():
 
 
 def _lot_choices(parts) -> dict[int, tuple[list, object]]:
-    """For each line of a part being prepared: the lots that may ship, and the default."""
+    """For each line of a part being prepared: the lots that may ship, and the default
+    (looked up once per product however many lines carry it)."""
+    by_product: dict[int, tuple | None] = {}
     choices = {}
     for part in parts:
         if part.status is not PartStatus.PROCESSING:
             continue
         for line in part.lines:
-            if line.product_id is not None and recalls.has_lots(line.product_id):
-                choices[line.id] = (
-                    recalls.shippable_lots(line.product_id),
-                    recalls.default_lot(line.product_id),
-                )
+            if line.product_id is None:
+                continue
+            if line.product_id not in by_product:
+                by_product[line.product_id] = recalls.ship_choice(line.product_id)
+            if by_product[line.product_id] is not None:
+                choices[line.id] = by_product[line.product_id]
     return choices
 
 

@@ -182,6 +182,13 @@ def has_lots(product_id: int) -> bool:
     )
 
 
+def ship_choice(product_id: int) -> tuple[list[Lot], Lot | None] | None:
+    """The lots of a product that may ship and the default one; None when it has no lots."""
+    if not has_lots(product_id):
+        return None
+    return shippable_lots(product_id), default_lot(product_id)
+
+
 def record_shipment(part: OrderPart, chosen: dict[int, int]) -> None:
     """Record the lot of each line of ``part`` (``chosen``: line id → lot id; missing lines
     take the default). Products that have no lots at all ship without one."""

@@ -19,18 +19,11 @@ import requests
 import sqlalchemy as sa
 
 from shop.services.demo import DEMO_PASSWORD
+from tests.factories import CHECKOUT_FORM
 
 PRODUCT = "/products/che-xanh-my-tan"
 ADMIN = "admin@ocop.example.vn"
-DELIVERY = {
-    "full_name": "Nguyễn Văn An",
-    "phone": "0912 345 678",
-    "email": "an@example.vn",
-    "province": "ho_chi_minh",
-    "ward": "phuong ben thanh",
-    "street": "12 Lê Lợi",
-    "payment_method": "cod",
-}
+DELIVERY = CHECKOUT_FORM | {"payment_method": "cod"}
 
 
 @pytest.fixture(autouse=True)

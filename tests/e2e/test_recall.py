@@ -45,6 +45,7 @@ def test_a_recall_from_shipment_to_resolution(new_page, sign_in, e2e_app, e2e_db
     part.get_by_label("Mã vận đơn").fill("VTP-E2E-1")
     lot = part.get_by_label(f"Lô của {NAME}")
     lot.select_option(lot.locator("option", has_text="BCN-RECALL").get_attribute("value"))
+    screenshot(coop, "coop-orders-ship-with-lot")
     part.get_by_role("button", name="Đã gửi hàng").click()
     expect(coop.locator("section.order-part").filter(has_text=number)).to_contain_text(
         "lô BCN-RECALL"
@@ -63,6 +64,14 @@ def test_a_recall_from_shipment_to_resolution(new_page, sign_in, e2e_app, e2e_db
     coop.get_by_role("button", name="Bắt đầu thu hồi").click()
     expect(coop.get_by_role("status").first).to_contain_text("đang báo cho 1 người mua")
     screenshot(coop, "coop-recall-started")
+
+    office = new_page()
+    sign_in(office, "admin@ocop.example.vn")
+    office.goto("/admin/recalls")
+    expect(office.get_by_role("row").filter(has_text="BCN-RECALL")).to_contain_text(
+        "1 kiện hàng, 1 người mua, đã báo 1"
+    )
+    screenshot(office, "admin-recalls")
 
     assert [address for mail in mails for address in mail.to] == ["mai@example.vn"]
     assert "mang hộp về nơi mua" in mails[0].body

@@ -7,21 +7,13 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from shop import create_app
 from shop.extensions import db
 from shop.models import Product
 
 
 @pytest.fixture
-def fragment_app(database_url, catalog):
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": database_url, "FRAGMENT_CACHE_SECONDS": 300},
-    )
-    bind = db.engines[None]
-    with app.app_context():
-        db.engines[None] = bind  # see the test's rows on PostgreSQL too
-    return app
+def fragment_app(app_with, catalog):
+    return app_with(FRAGMENT_CACHE_SECONDS=300)
 
 
 def _queries(app, path: str) -> tuple[int, str]:

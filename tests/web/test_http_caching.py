@@ -9,22 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from shop import create_app
 from shop.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def cached_app(database_url, catalog):
-    app = create_app(
-        "testing",
-        {"SQLALCHEMY_DATABASE_URI": database_url, "PAGE_CACHE_SECONDS": 60},
-    )
-    bind = db.engines[None]
-    with app.app_context():
-        db.engines[None] = bind  # see the test's rows on PostgreSQL too
-    return app
+def cached_app(app_with, catalog):
+    return app_with(PAGE_CACHE_SECONDS=60)
 
 
 def test_a_page_without_a_form_is_public_and_revalidates_to_304(cached_app):

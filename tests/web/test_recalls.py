@@ -12,16 +12,9 @@ from shop.extensions import db
 from shop.models import Order, PartStatus, Product, Recall, ShippedLot
 from shop.services import recalls
 from tests import factories
-from tests.factories import sign_in
+from tests.factories import CHECKOUT_FORM, sign_in
 
-DELIVERY = {
-    "full_name": "Chị Lan",
-    "phone": "0912345678",
-    "province": "ha_noi",
-    "ward": "Ba Đình",
-    "street": "5 Phan Đình Phùng",
-    "payment_method": "cod",
-}
+DELIVERY = CHECKOUT_FORM | {"payment_method": "cod"}  # each test sets its own email
 
 
 def buy(app, product, email: str) -> Order:

@@ -116,22 +116,12 @@ def test_anonymous_catalog_pages_are_cached_per_language_signed_in_ones_are_not(
     assert '<html lang="en">' in english and "My Tan green tea" in english
 
 
-def test_cached_product_pages_carry_each_visitors_own_csrf_token(database_url, catalog):
+def test_cached_product_pages_carry_each_visitors_own_csrf_token(app_with, catalog):
     import re
 
-    from shop.extensions import db, limiter
+    from shop.extensions import limiter
 
-    app = create_app(
-        "testing",
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "PAGE_CACHE_SECONDS": 60,
-            "WTF_CSRF_ENABLED": True,
-        },
-    )
-    bind = db.engines[None]
-    with app.app_context():
-        db.engines[None] = bind
+    app = app_with(PAGE_CACHE_SECONDS=60, WTF_CSRF_ENABLED=True)
     limiter.enabled = False
     tokens = []
     for _ in range(2):
@@ -146,16 +136,13 @@ def test_cached_product_pages_carry_each_visitors_own_csrf_token(database_url, c
     assert tokens[0] != tokens[1]
 
 
-def test_a_catalog_write_purges_the_page_cache_at_once(database_url, catalog):
+def test_a_catalog_write_purges_the_page_cache_at_once(app_with, catalog):
     """A revoked rating must not keep showing its stars to visitors for a minute."""
     from shop.extensions import db
     from shop.models import OcopRating
     from shop.services import ratings
 
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url, "PAGE_CACHE_SECONDS": 60})
-    bind = db.engines[None]
-    with app.app_context():
-        db.engines[None] = bind  # see the test's rows on PostgreSQL too
+    app = app_with(PAGE_CACHE_SECONDS=60)
     client = app.test_client()
     assert 'aria-label="4 sao OCOP"' in client.get("/products/che-my-tan").get_data(as_text=True)
     with app.app_context():
