@@ -36,6 +36,8 @@ class Config:
     PRODUCTS_PER_PAGE = _env_int("PRODUCTS_PER_PAGE", 24)
     # Photos and label sheets: on storage every app server and the worker share.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    # Certificates' documents: private until the office verifies them, so not under UPLOAD_DIR.
+    DOCUMENT_DIR = os.environ.get("DOCUMENT_DIR", str(INSTANCE_DIR / "documents"))
     LABEL_DIR = os.environ.get("LABEL_DIR", str(INSTANCE_DIR / "labels"))
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB photo and its form
     SCAN_WARNING_THRESHOLD = _env_int("SCAN_WARNING_THRESHOLD", 5)

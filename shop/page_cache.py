@@ -127,9 +127,25 @@ def register_page_cache(app: Flask) -> None:
     global CATALOG_TYPES
     from sqlalchemy.orm import Session
 
-    from shop.models import Category, Cooperative, OcopRating, Product, ProductImage, Review
+    from shop.models import (
+        Category,
+        Certification,
+        Cooperative,
+        OcopRating,
+        Product,
+        ProductImage,
+        Review,
+    )
 
-    CATALOG_TYPES = (Product, OcopRating, Cooperative, Review, Category, ProductImage)
+    CATALOG_TYPES = (
+        Product,
+        OcopRating,
+        Cooperative,
+        Review,
+        Category,
+        ProductImage,
+        Certification,
+    )
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})
     if not sa.event.contains(Session, "after_flush", _note_catalog_writes):

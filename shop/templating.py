@@ -44,10 +44,24 @@ def illustration(category: Category) -> str:
     return f"{slug}.svg"
 
 
+def shown_certificates(*groups) -> list:
+    """The certificates buyers may see among ``groups``: verified, valid today, each once."""
+    seen, shown = set(), []
+    for group in groups:
+        for certificate in group or ():
+            if certificate.id not in seen and certificate.is_shown():
+                seen.add(certificate.id)
+                shown.append(certificate)
+    return shown
+
+
 def register_templating(app: Flask) -> None:
     from shop.fragments import product_cards
+    from shop.services.banks import bank_name
 
     app.jinja_env.globals.update(
+        shown_certificates=shown_certificates,
+        bank_name=bank_name,
         image_url=image_url,
         illustration=illustration,
         external_url=external_url,

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shop.clock import today
+from shop.clock import today, utcnow
 from shop.extensions import db
 from shop.models import Category, Certification, CertificationKind, Cooperative, OcopLevel, Product
 from shop.services import demo, gs1, ratings
@@ -124,6 +124,7 @@ def demo_catalog() -> DemoCatalog:
             valid_from=recent,
             valid_to=recent + timedelta(days=900),
             cooperative=viba,
+            verified_at=utcnow(),
         )
     )
     expired = product(

@@ -46,9 +46,11 @@ from shop.models import (
 from shop.security import roles_required, safe_next
 from shop.services import (
     admin,
+    certificates,
     counterfeits,
     orders,
     outbox,
+    profiles,
     ratings,
     recalls,
     reconcile,
@@ -461,3 +463,52 @@ def outbox_retry(message_id: int):
     outbox.retry(message)
     flash(_("Tried again."), "success")
     return redirect(url_for("admin.money"), code=303)
+
+
+# --- Papers: certificates and payout accounts the office checks --------------------------------
+
+
+@bp.get("/papers")
+def papers():
+    """Certificates and bank accounts waiting for the office, oldest first."""
+    return render_template(
+        "admin/papers.html",
+        certificates=certificates.pending(),
+        accounts=profiles.pending_bank_accounts(),
+    )
+
+
+def _reason() -> str:
+    form = RejectForm()
+    if not form.validate():
+        raise InvalidInput(_first_error(form))
+    return form.reason.data
+
+
+@bp.post("/certificates/<int:certificate_id>/<any(accept, refuse):decision>")
+def certificate_decide(certificate_id: int, decision: str):
+    """Verify a certificate against its document and issuer, or refuse it with a reason."""
+    if decision == "accept":
+        certificate = certificates.verify(certificate_id, current_user)
+        flash(_("Certificate %(number)s verified.", number=certificate.number), "success")
+    else:
+        certificate = certificates.reject(certificate_id, _reason())
+        flash(_("Certificate %(number)s refused.", number=certificate.number), "success")
+    return redirect(url_for("admin.papers"), code=303)
+
+
+@bp.post("/bank-accounts/<int:account_id>/<any(accept, refuse):decision>")
+def bank_account_decide(account_id: int, decision: str):
+    """Confirm a cooperative's new payout account (after calling its known phone) or refuse it."""
+    if decision == "accept":
+        account = profiles.confirm_bank_account(account_id, current_user)
+        flash(
+            _("Payouts of %(name)s now go to the new account.", name=account.cooperative.name),
+            "success",
+        )
+    else:
+        account = profiles.reject_bank_account(account_id, current_user, _reason())
+        flash(
+            _("The new account of %(name)s was refused.", name=account.cooperative.name), "success"
+        )
+    return redirect(url_for("admin.papers"), code=303)

@@ -2,8 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from shop.models import CooperativeKind
 from shop.services.accounts import MIN_PASSWORD
@@ -81,6 +89,13 @@ class CooperativeApplicationForm(FlaskForm):
     commune = StringField(_l("Ward or commune"), validators=[DataRequired(), Length(max=120)])
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
     phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=30)])
+    registration_number = StringField(
+        _l("Business registration or tax number"), validators=[DataRequired(), Length(max=20)]
+    )
+    zalo_url = URLField(_l("Zalo page (optional)"), validators=[Optional(), Length(max=300)])
+    facebook_url = URLField(
+        _l("Facebook page (optional)"), validators=[Optional(), Length(max=300)]
+    )
     story = TextAreaField(_l("Your products and story"), validators=[Length(max=4000)])
 
     def __init__(self, *args, **kwargs):

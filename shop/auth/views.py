@@ -244,6 +244,9 @@ def apply():
                 address=form.address.data,
                 phone=form.phone.data,
                 story=form.story.data or "",
+                registration_number=form.registration_number.data,
+                zalo_url=form.zalo_url.data or "",
+                facebook_url=form.facebook_url.data or "",
             )
         except DomainError as error:
             transaction.rollback()

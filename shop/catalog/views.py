@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, render_template, request, send_from_directory
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from shop import fragments
 from shop.catalog import bp
@@ -12,7 +13,7 @@ from shop.catalog.reviews import review_context
 from shop.extensions import db
 from shop.i18n import current_language
 from shop.page_cache import cached_page
-from shop.services import catalog, recalls
+from shop.services import catalog, certificates, recalls
 from shop.services.catalog import ProductFilters, Sort
 from shop.services.places import province_by_code, provinces
 from shop.templating import external_url
@@ -148,6 +149,21 @@ def robots():
         f"Sitemap: {external_url('catalog.sitemap')}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+@bp.get("/certificates/<int:certificate_id>/document")
+def certificate_document(certificate_id: int):
+    """A certificate's document: public once the office verified it; before that only its
+    cooperative and the office may open it (anyone else gets 404, as for a missing one)."""
+    certificate = certificates.document_for(certificate_id, current_user)
+    response = send_from_directory(
+        current_app.config["DOCUMENT_DIR"], certificate.document_path, max_age=3600
+    )
+    response.headers["Content-Disposition"] = "inline"
+    if certificate.verified_at is None:
+        response.cache_control.private = True
+        response.cache_control.public = False
+    return response
 
 
 @bp.get("/media/uploads/<path:filename>")

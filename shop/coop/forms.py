@@ -12,11 +12,14 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
+    TelField,
     TextAreaField,
+    URLField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from shop.models import BizStep
+from shop.models import BizStep, CertificationKind
+from shop.services.banks import BANKS
 
 
 class ProductForm(FlaskForm):
@@ -142,3 +145,63 @@ class CloseRecallForm(FlaskForm):
     resolution = TextAreaField(
         _l("How the recall was resolved"), validators=[DataRequired(), Length(max=1000)]
     )
+
+
+class ProfileForm(FlaskForm):
+    story_vi = TextAreaField(_l("Your story"), validators=[Optional(), Length(max=5000)])
+    story_en = TextAreaField(_l("Your story (English)"), validators=[Optional(), Length(max=5000)])
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
+    commune = StringField(_l("Ward or commune"), validators=[DataRequired(), Length(max=120)])
+    phone = TelField(_l("Phone"), validators=[DataRequired(), Length(max=30)])
+    registration_number = StringField(
+        _l("Business registration or tax number"), validators=[DataRequired(), Length(max=20)]
+    )
+    zalo_url = URLField(_l("Zalo page"), validators=[Optional(), Length(max=300)])
+    facebook_url = URLField(_l("Facebook page"), validators=[Optional(), Length(max=300)])
+    website_url = URLField(_l("Website"), validators=[Optional(), Length(max=300)])
+    latitude = DecimalField(
+        _l("Latitude"), places=6, validators=[Optional(), NumberRange(min=8, max=24)]
+    )
+    longitude = DecimalField(
+        _l("Longitude"), places=6, validators=[Optional(), NumberRange(min=102, max=118)]
+    )
+    logo = FileField(_l("Logo"))
+
+
+class BankAccountForm(FlaskForm):
+    bank_bin = SelectField(_l("Bank"), validators=[DataRequired()])
+    account_number = StringField(_l("Account number"), validators=[DataRequired(), Length(max=30)])
+    account_name = StringField(_l("Account holder"), validators=[DataRequired(), Length(max=100)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        banks = sorted(BANKS.items(), key=lambda item: item[1])
+        self.bank_bin.choices = [("", _l("Choose a bank")), *banks]
+
+
+class CertificateForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=[(k.value, k.value) for k in CertificationKind])
+    number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=80)])
+    issuer = StringField(_l("Issued by"), validators=[DataRequired(), Length(max=200)])
+    valid_from = DateField(_l("Valid from"), validators=[DataRequired()])
+    valid_to = DateField(_l("Valid until"), validators=[Optional()])
+    product = SelectField(_l("Covers"), validators=[Optional()])
+    document = FileField(_l("The certificate (PDF or photo)"))
+
+    def __init__(self, *args, products=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, CERT_KIND_LABELS[k]) for k in CertificationKind]
+        self.product.choices = [("", _l("The whole cooperative"))] + [
+            (str(p.id), p.name_vi) for p in products
+        ]
+
+
+CERT_KIND_LABELS = {
+    CertificationKind.VIETGAP: "VietGAP",
+    CertificationKind.GLOBALGAP: "GlobalGAP",
+    CertificationKind.ORGANIC: _l("Organic"),
+    CertificationKind.GEOGRAPHICAL_INDICATION: _l("Geographical indication"),
+    CertificationKind.HACCP: "HACCP",
+    CertificationKind.ISO_22000: "ISO 22000",
+    CertificationKind.OTHER: _l("Other certificate"),
+}

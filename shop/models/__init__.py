@@ -1,7 +1,14 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from shop.models.catalog import Category, Product, ProductImage
-from shop.models.cooperative import Certification, CertificationKind, Cooperative, CooperativeKind
+from shop.models.cooperative import (
+    BankAccount,
+    BankAccountState,
+    Certification,
+    CertificationKind,
+    Cooperative,
+    CooperativeKind,
+)
 from shop.models.inventory import StockMovement
 from shop.models.orders import (
     CartItem,
@@ -40,6 +47,8 @@ from shop.models.trace import (
 from shop.models.user import Role, User
 
 __all__ = [
+    "BankAccount",
+    "BankAccountState",
     "BizStep",
     "CartItem",
     "Category",

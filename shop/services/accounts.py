@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from shop.extensions import db
 from shop.models import Cooperative, CooperativeKind, Role, User
 from shop.models.user import new_session_token
+from shop.services import profiles
 from shop.services.errors import Conflict, InvalidInput
 from shop.services.text import free_slug
 
@@ -176,10 +177,16 @@ def apply_for_cooperative(
     address: str,
     phone: str,
     story: str,
+    registration_number: str = "",
+    zalo_url: str = "",
+    facebook_url: str = "",
 ) -> Cooperative:
     """A producer asks to open a shop; it stays hidden until the OCOP office approves it."""
     if user.role is not Role.CUSTOMER:
         raise Conflict(_l("This account already belongs to a cooperative or the OCOP office."))
+    registration_number = profiles.clean_registration_number(registration_number)
+    zalo_url = profiles.clean_link("zalo_url", zalo_url)
+    facebook_url = profiles.clean_link("facebook_url", facebook_url)
     slug = free_slug(Cooperative.slug, name, "htx")
     coop = Cooperative(
         name=name.strip(),
@@ -191,6 +198,9 @@ def apply_for_cooperative(
         phone=phone,
         email=user.email,
         story_vi=story,
+        registration_number=registration_number,
+        zalo_url=zalo_url,
+        facebook_url=facebook_url,
         approved=False,
     )
     db.session.add(coop)

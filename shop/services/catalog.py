@@ -14,7 +14,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from shop.clock import today
 from shop.extensions import db
-from shop.models import Category, Certification, Cooperative, Product
+from shop.models import Category, Cooperative, Product
 from shop.services.errors import NotFound
 from shop.services.search import hits_subquery
 
@@ -369,10 +369,6 @@ def cooperative_by_slug(slug: str) -> Cooperative | None:
     return db.session.scalar(
         sa.select(Cooperative).where(Cooperative.slug == slug, Cooperative.approved.is_(True))
     )
-
-
-def valid_certifications(items: list[Certification]) -> list[Certification]:
-    return [c for c in items if c.is_valid()]
 
 
 def sitemap_entries(limit: int = 50_000) -> tuple[list[tuple[str, object]], list[str]]:

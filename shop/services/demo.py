@@ -67,6 +67,7 @@ def _certification(kind, number, issuer, valid_from, valid_to) -> Certification:
         issuer=issuer,
         valid_from=demo_date(valid_from),
         valid_to=demo_date(valid_to) if valid_to else None,
+        verified_at=utcnow(),
     )
 
 
@@ -78,7 +79,13 @@ def seed_cooperative(data: dict, categories: dict[str, Category], age_days: int)
     fields = {
         k: v for k, v in data.items() if k not in ("prefix", "certifications", "products", "kind")
     }
-    coop = Cooperative(**fields, kind=CooperativeKind(data["kind"]), approved=True)
+    coop = Cooperative(
+        **fields,
+        kind=CooperativeKind(data["kind"]),
+        approved=True,
+        # A made-up 10-digit registration number, unique per demo cooperative.
+        registration_number=f"5{data['prefix'][2:]}001",
+    )
     coop.certifications = [_certification(*c) for c in data["certifications"]]
     db.session.add(coop)
     for index, row in enumerate(data["products"], start=1):

@@ -106,3 +106,24 @@ def save_event_photo(lot_id: int, data: bytes, upload_dir: Path) -> Saved:
     thumb.thumbnail((SIZES["thumb"], SIZES["thumb"]))
     thumb.save(upload_dir / filename.replace("-large.", "-thumb."), "WEBP", quality=80, method=4)
     return Saved(f"uploads/{filename}", image.width, image.height)
+
+
+def save_logo(cooperative_id: int, data: bytes, upload_dir: Path) -> Saved:
+    """A cooperative's logo: square-ish, small, re-encoded like product photos."""
+    image = _open(data)
+    image.thumbnail((SIZES["thumb"], SIZES["thumb"]))
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    filename = f"c{cooperative_id}-{secrets.token_hex(6)}-logo.webp"
+    image.save(upload_dir / filename, "WEBP", quality=85, method=4)
+    return Saved(f"uploads/{filename}", image.width, image.height)
+
+
+def save_document_image(data: bytes, document_dir: Path) -> Saved:
+    """A photo or scan of a certificate: re-encoded, large enough to read its small print.
+    Documents live outside the public media folder: they are served only once verified."""
+    image = _open(data)
+    image.thumbnail((2000, 2000))
+    document_dir.mkdir(parents=True, exist_ok=True)
+    filename = f"d-{secrets.token_hex(8)}.webp"
+    image.save(document_dir / filename, "WEBP", quality=85, method=4)
+    return Saved(filename, image.width, image.height)

@@ -9,6 +9,9 @@ import sqlalchemy as sa
 
 from shop.extensions import db
 from shop.models import (
+    BankAccount,
+    Certification,
+    CertificationKind,
     LabelRun,
     LabelRunState,
     OcopRating,
@@ -25,7 +28,10 @@ from tests import factories
 from tests.factories import sign_in
 
 VISITORS = ("anonymous", "customer", "member_a", "member_b", "admin")
-ACTIONS = {"/coop/": {"action": "prepare"}, "/admin/": {"action": "hide"}}
+ACTIONS = {
+    "/coop/": {"action": "prepare"},
+    "/admin/": {"action": "hide", "decision": "refuse"},
+}
 
 
 @pytest.fixture
@@ -60,6 +66,20 @@ def world(catalog, app, tmp_path):
     recalled = factories.lot(catalog.banana, "L-RECALL")
     recall = Recall(lot=recalled, reason="Hỏng", instructions="Không dùng", contact="0912")
     db.session.add(recall)
+    certificate = Certification(
+        kind=CertificationKind.ORGANIC,
+        number="HC-1",
+        issuer="QUACERT",
+        valid_from=recalled.created_at.date(),
+        cooperative=catalog.viba,
+        document_path="d-test.pdf",
+    )
+    account = BankAccount(
+        cooperative=catalog.viba, bank_bin="970436", account_number="123456789", account_name="A"
+    )
+    db.session.add_all([certificate, account])
+    # Owners reach every page of their dashboard (staff may not change the bank account).
+    accounts["member_a"].is_owner = accounts["member_b"].is_owner = True
     db.session.commit()
     rating = db.session.scalars(
         sa.select(OcopRating).where(OcopRating.product_id == catalog.banana.id)
@@ -79,6 +99,8 @@ def world(catalog, app, tmp_path):
         "message_id": message.id,
         "run_id": run.id,
         "recall_id": recall.id,
+        "certificate_id": certificate.id,
+        "account_id": account.id,
         "gtin": catalog.banana.gtin,
         "lot_code": lot.code,
     }
