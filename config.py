@@ -57,6 +57,8 @@ class Config:
     DELIVERY_FEE_SAME_REGION = _env_int("DELIVERY_FEE_SAME_REGION", 25_000)
     DELIVERY_FEE_OTHER_REGION = _env_int("DELIVERY_FEE_OTHER_REGION", 40_000)
     FREE_DELIVERY_FROM = _env_int("FREE_DELIVERY_FROM", 500_000)
+    # The platform's commission on the goods a cooperative sells, in basis points (500 = 5 %).
+    PLATFORM_FEE_BASIS_POINTS = _env_int("PLATFORM_FEE_BASIS_POINTS", 500)
 
     # Payments. Card payments are offered only when both Stripe secrets are set.
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     from shop.page_cache import register_page_cache
     from shop.security import register_security
     from shop.services import label_runs, payments  # noqa: F401  (their outbox handlers)
+    from shop.services.coop_ledger import register_ledger
     from shop.static_files import register_static_files
     from shop.templating import register_templating
     from shop.worker import celery_init_app
@@ -92,6 +93,7 @@ def register_extensions(app: Flask) -> None:
     register_i18n(app)
     register_templating(app)
     register_page_cache(app)
+    register_ledger()
     register_security(app)
     register_static_files(app)
     celery_init_app(app)

@@ -5,12 +5,23 @@ from __future__ import annotations
 import time
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from reportlab.lib.units import mm
 
 from shop import transaction
 from shop.extensions import db
-from shop.services import demo, labels, orders, outbox, ratings, reconcile, tracing
+from shop.models import Order
+from shop.services import (
+    coop_ledger,
+    demo,
+    labels,
+    orders,
+    outbox,
+    ratings,
+    reconcile,
+    tracing,
+)
 from shop.services.errors import DomainError
 from shop.services.payments.vietqr import mark_transfer_received
 
@@ -23,6 +34,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mark_paid_command)
     app.cli.add_command(expire_ratings_command)
     app.cli.add_command(reconcile_command)
+    app.cli.add_command(sync_ledger_command)
     app.cli.add_command(outbox_command)
 
 
@@ -180,8 +192,22 @@ def reconcile_command() -> None:
     for mismatch in mismatches:
         click.echo(f"{mismatch.order.number}: " + "; ".join(mismatch.problems))
     click.echo(f"{len(mismatches)} orders do not reconcile.")
-    if mismatches:
+    overpaid = coop_ledger.overpaid()
+    for coop, entry, after in overpaid:
+        click.echo(f"{coop.name}: payout {entry.reference} left a balance of {after} đồng")
+    click.echo(f"{len(overpaid)} payouts exceed what was owed.")
+    if mismatches or overpaid:
         raise SystemExit(1)
+
+
+@click.command("sync-ledger")
+def sync_ledger_command() -> None:
+    """Write the ledger entries of every order (after an upgrade, or to check: 0 when in line)."""
+    written = 0
+    for order_id in db.session.scalars(sa.select(Order.id).order_by(Order.id)).all():
+        written += coop_ledger.sync(db.session.get(Order, order_id))
+    db.session.commit()
+    click.echo(f"{written} ledger entries written.")
 
 
 @click.command("outbox")

@@ -120,3 +120,11 @@ class PageForm(FlaskForm):
 class OfficeRecallForm(RecallForm):
     gtin = StringField(_l("GTIN"), validators=[DataRequired(), Length(max=14)])
     lot_code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=20)])
+
+
+class PayoutForm(FlaskForm):
+    amount = IntegerField(
+        _l("Amount (đồng)"), validators=[DataRequired(), NumberRange(min=1, max=MAX_AMOUNT)]
+    )
+    paid_on = DateField(_l("Transfer date"), validators=[DataRequired()])
+    reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=100)])

@@ -19,6 +19,7 @@ from shop.admin.forms import (
     OfficeRecallForm,
     OrderListForm,
     PageForm,
+    PayoutForm,
     ProductSearchForm,
     RatingForm,
     RefundForm,
@@ -47,6 +48,7 @@ from shop.security import roles_required, safe_next
 from shop.services import (
     admin,
     certificates,
+    coop_ledger,
     counterfeits,
     orders,
     outbox,
@@ -512,3 +514,31 @@ def bank_account_decide(account_id: int, decision: str):
             _("The new account of %(name)s was refused.", name=account.cooperative.name), "success"
         )
     return redirect(url_for("admin.papers"), code=303)
+
+
+# --- Payouts: what each cooperative is owed, and the transfers the office made -----------------
+
+
+@bp.get("/payouts")
+def payouts(form: PayoutForm | None = None, status: int = 200):
+    """Every cooperative's balance, its confirmed account, and a form to record a transfer."""
+    return render_template(
+        "admin/payouts.html",
+        balances=coop_ledger.balances(),
+        overpaid=coop_ledger.overpaid(),
+        form=form or PayoutForm(formdata=None),
+    ), status
+
+
+@bp.post("/cooperatives/<int:cooperative_id>/payouts")
+def payout_record(cooperative_id: int):
+    """The office sent money to a cooperative: amount, day and bank reference."""
+    coop = admin.cooperative(cooperative_id)
+    form = PayoutForm()
+    if not form.validate():
+        raise InvalidInput(_first_error(form))
+    coop_ledger.record_payout(
+        coop, form.amount.data, form.paid_on.data, form.reference.data, current_user
+    )
+    flash(_("Payout to %(name)s recorded.", name=coop.name), "success")
+    return redirect(url_for("admin.payouts"), code=303)

@@ -10,6 +10,7 @@ from shop.models.cooperative import (
     CooperativeKind,
 )
 from shop.models.inventory import StockMovement
+from shop.models.ledger import EntryKind, LedgerEntry
 from shop.models.orders import (
     CartItem,
     Order,
@@ -57,8 +58,10 @@ __all__ = [
     "Cooperative",
     "CooperativeKind",
     "CounterfeitReport",
+    "EntryKind",
     "LabelRun",
     "LabelRunState",
+    "LedgerEntry",
     "Lot",
     "OcopLevel",
     "OcopRating",

@@ -101,6 +101,7 @@ def world(catalog, app, tmp_path):
         "recall_id": recall.id,
         "certificate_id": certificate.id,
         "account_id": account.id,
+        "month": "2026-12",
         "gtin": catalog.banana.gtin,
         "lot_code": lot.code,
     }
@@ -128,8 +129,8 @@ def expected(visitor: str, prefix: str, rule) -> set[int]:
     if visitor == owner:
         return {200, 302, 303, 400, 409}
     if visitor == "member_b" and prefix == "/coop/":
-        # B reaches its own lists; A's objects do not exist for B.
-        return {404} if rule.arguments - {"action"} else {200, 302, 303, 400}
+        # B reaches its own lists and statements; A's objects do not exist for B.
+        return {404} if rule.arguments - {"action", "month"} else {200, 302, 303, 400}
     return {403}
 
 

@@ -1,0 +1,197 @@
+"""What each cooperative is owed: entries follow the facts of its parts, payouts never exceed
+the balance, statements add up."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from shop.clock import today
+from shop.extensions import db
+from shop.models import BankAccount, BankAccountState, EntryKind, LedgerEntry, PartStatus
+from shop.models import PaymentMethod as M
+from shop.services import coop_ledger, orders, statement_pdf
+from shop.services.errors import Conflict, InvalidInput
+from shop.services.payments.cod import record_cash_received
+from tests import factories
+from tests.services.test_orders import HANOI, HOLDS, RULE
+
+
+def entries(coop) -> dict[EntryKind, int]:
+    rows = db.session.execute(
+        sa.select(LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.cooperative_id == coop.id)
+        .group_by(LedgerEntry.kind)
+    )
+    return {kind: int(total) for kind, total in rows}
+
+
+def deliver(part):
+    for step in (PartStatus.PROCESSING, PartStatus.SHIPPED, PartStatus.DELIVERED):
+        orders.transition(part, step)
+    db.session.commit()
+
+
+def paid_transfer(catalog, items):
+    order = orders.place_order(items, HANOI, M.VIETQR, RULE, HOLDS)
+    orders.receive_transfer(order, order.total)
+    db.session.commit()
+    return order
+
+
+def test_fee_rounds_half_up():
+    assert coop_ledger.fee(85_000, 500) == 4_250
+    assert coop_ledger.fee(10_001, 500) == 500  # 500.05
+    assert coop_ledger.fee(10_010, 500) == 501  # 500.5 rounds up
+    assert coop_ledger.fee(0, 500) == 0
+
+
+def test_a_paid_part_counts_only_once_delivered(catalog):
+    order = paid_transfer(catalog, {catalog.banana.id: 2})
+    part = order.parts[0]
+    assert entries(catalog.viba) == {}  # paid, but not yet with the buyer
+    deliver(part)
+    assert entries(catalog.viba) == {
+        EntryKind.SALE: part.total,  # goods 170,000 and the parcel's delivery fee
+        EntryKind.FEE: -8_500,  # 5 % of the goods only
+    }
+    assert coop_ledger.balance(catalog.viba.id) == part.total - 8_500
+    assert entries(catalog.thai_son) == {}
+    # Running again writes nothing: the entries already say what the facts say.
+    assert coop_ledger.sync(order) == 0
+
+
+def test_cash_on_delivery_counts_when_the_courier_hands_the_cash_over(catalog):
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, M.COD, RULE, HOLDS)
+    db.session.commit()
+    part = order.parts[0]
+    deliver(part)
+    assert entries(catalog.thai_son) == {}
+    record_cash_received(part)
+    db.session.commit()
+    assert entries(catalog.thai_son)[EntryKind.SALE] == part.total
+
+
+def test_a_refund_after_delivery_takes_the_sale_back_and_returns_the_fee(catalog):
+    order = paid_transfer(catalog, {catalog.banana.id: 1})
+    deliver(order.parts[0])
+    orders.office_refund(order, orders.refundable(order), "hàng hỏng")
+    db.session.commit()
+    assert order.parts[0].status is PartStatus.REFUNDED
+    assert entries(catalog.viba) == {
+        EntryKind.SALE: order.parts[0].total,
+        EntryKind.REFUND: -order.parts[0].total,
+        EntryKind.FEE: 0,
+    }
+    assert coop_ledger.balance(catalog.viba.id) == 0
+
+
+def test_a_goodwill_refund_is_shared_by_the_delivered_parts(catalog):
+    order = paid_transfer(catalog, {catalog.banana.id: 1, catalog.tea.id: 1})
+    for part in order.parts:
+        deliver(part)
+    viba_part = next(p for p in order.parts if p.cooperative_id == catalog.viba.id)
+    tea_part = next(p for p in order.parts if p.cooperative_id == catalog.thai_son.id)
+    orders.office_refund(order, 30_001, "giao chậm")
+    db.session.commit()
+    shares = (
+        -entries(catalog.viba)[EntryKind.REFUND],
+        -entries(catalog.thai_son)[EntryKind.REFUND],
+    )
+    assert sum(shares) == 30_001
+    worth = viba_part.total + tea_part.total
+    assert shares[0] == 30_001 * viba_part.total // worth
+    # The fee is charged on the goods kept, after the goodwill share.
+    assert entries(catalog.thai_son)[EntryKind.FEE] == -coop_ledger.fee(
+        min(tea_part.subtotal, tea_part.total - shares[1]), 500
+    )
+
+
+def test_a_part_cancelled_before_shipping_earns_nothing(catalog):
+    order = paid_transfer(catalog, {catalog.banana.id: 1})
+    orders.cancel_part(order.parts[0], "hết hàng")
+    orders.settle(order, "part cancelled")
+    db.session.commit()
+    assert entries(catalog.viba) == {}
+
+
+@pytest.fixture
+def owed_viba(catalog):
+    order = paid_transfer(catalog, {catalog.banana.id: 2})
+    deliver(order.parts[0])
+    db.session.add(
+        BankAccount(
+            cooperative=catalog.viba,
+            bank_bin="970405",
+            account_number="3100205012345",
+            account_name="HTX CHUOI VIBA",
+            state=BankAccountState.CONFIRMED,
+        )
+    )
+    db.session.commit()
+    return coop_ledger.balance(catalog.viba.id)
+
+
+def test_payouts_never_exceed_what_is_owed(catalog, owed_viba):
+    office = factories.user("admin")
+    with pytest.raises(Conflict):
+        coop_ledger.record_payout(catalog.viba, owed_viba + 1, today(), "FT1", office)
+    with pytest.raises(InvalidInput):
+        coop_ledger.record_payout(catalog.viba, 1_000, today(), "", office)
+    coop_ledger.record_payout(catalog.viba, owed_viba - 1_000, today(), "FT26001", office)
+    with pytest.raises(Conflict):
+        coop_ledger.record_payout(catalog.viba, 1_001, today(), "FT26002", office)
+    coop_ledger.record_payout(catalog.viba, 1_000, today(), "FT26002", office)
+    db.session.commit()
+    assert coop_ledger.balance(catalog.viba.id) == 0
+    assert coop_ledger.overpaid() == []
+
+
+def test_no_payout_without_a_confirmed_account(catalog):
+    order = paid_transfer(catalog, {catalog.tea.id: 1})
+    deliver(order.parts[0])
+    with pytest.raises(Conflict):
+        coop_ledger.record_payout(catalog.thai_son, 1_000, today(), "FT1", factories.user("admin"))
+
+
+def test_the_reconciliation_finds_a_payout_beyond_the_balance(catalog, owed_viba):
+    db.session.add(
+        LedgerEntry(
+            cooperative_id=catalog.viba.id,
+            kind=EntryKind.PAYOUT,
+            amount=-(owed_viba + 5),
+            paid_on=today(),
+            reference="FT-WRONG",
+        )
+    )
+    db.session.commit()
+    [(coop, entry, after)] = coop_ledger.overpaid()
+    assert (coop.id, entry.reference, after) == (catalog.viba.id, "FT-WRONG", -5)
+
+
+def test_the_monthly_statement_adds_up_in_csv_and_pdf(catalog, owed_viba):
+    office = factories.user("admin")
+    coop_ledger.record_payout(catalog.viba, 50_000, today(), "=HYPERLINK(1)", office)
+    db.session.commit()
+    sheet = coop_ledger.statement(catalog.viba, today())
+    assert sheet.opening == 0
+    assert sheet.closing == owed_viba - 50_000 == coop_ledger.balance(catalog.viba.id)
+    assert sheet.total(EntryKind.PAYOUT) == -50_000
+    rows = coop_ledger.statement_csv(sheet).splitlines()
+    assert rows[0] == "date,kind,order_or_reference,amount_vnd,balance_vnd"
+    assert rows[-1] == f",closing,,,{owed_viba - 50_000}"
+    assert any("'=HYPERLINK(1)" in row for row in rows)  # never run as a formula
+    next_month = coop_ledger.statement(catalog.viba, today().replace(day=1) + timedelta(days=32))
+    assert (next_month.opening, next_month.entries) == (sheet.closing, [])
+    pdf = statement_pdf.render(sheet)
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 1_000
+
+
+def test_sync_ledger_writes_what_an_upgrade_missed(catalog, runner):
+    order = paid_transfer(catalog, {catalog.banana.id: 1})
+    deliver(order.parts[0])
+    db.session.execute(sa.delete(LedgerEntry))
+    db.session.commit()
+    result = runner.invoke(args=["sync-ledger"])
+    assert "2 ledger entries written." in result.output
+    assert runner.invoke(args=["sync-ledger"]).output.startswith("0 ledger entries")
