@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,6 +58,34 @@ class Config:
     DELIVERY_FEE_SAME_REGION = _env_int("DELIVERY_FEE_SAME_REGION", 25_000)
     DELIVERY_FEE_OTHER_REGION = _env_int("DELIVERY_FEE_OTHER_REGION", 40_000)
     FREE_DELIVERY_FROM = _env_int("FREE_DELIVERY_FROM", 500_000)
+    # By weight, as carriers' public tariffs: the base fee covers the first kilogram, each
+    # further 500 g (or part of it) adds a step, within a region or across regions.
+    DELIVERY_BASE_GRAMS = _env_int("DELIVERY_BASE_GRAMS", 1_000)
+    DELIVERY_STEP_GRAMS = _env_int("DELIVERY_STEP_GRAMS", 500)
+    DELIVERY_STEP_SAME_REGION = _env_int("DELIVERY_STEP_SAME_REGION", 5_000)
+    DELIVERY_STEP_OTHER_REGION = _env_int("DELIVERY_STEP_OTHER_REGION", 9_000)
+    # Carriers the ship form suggests, with their public tracking pages ({number} is the
+    # parcel's tracking number). Another carrier may be typed; its parcels get no link.
+    CARRIERS = (
+        ("GHN", "https://donhang.ghn.vn/?order_code={number}"),
+        ("GHTK", "https://i.ghtk.vn/{number}"),
+        ("Viettel Post", "https://viettelpost.com.vn/tra-cuu-hanh-trinh-don/?code={number}"),
+        ("VNPost", "https://www.vnpost.vn/tra-cuu-hanh-trinh/buu-pham?key={number}"),
+    )
+    # Notifications on Zalo (Zalo Notification Service) and by SMS. Without credentials the
+    # messages go to the log. ZALO_ZNS_TEMPLATES maps events to the templates the Official
+    # Account registered with Zalo ("default" for the others), as JSON.
+    ZALO_ZNS_URL = os.environ.get(
+        "ZALO_ZNS_URL", "https://business.openapi.zalo.me/message/template"
+    )
+    ZALO_ZNS_ACCESS_TOKEN = os.environ.get("ZALO_ZNS_ACCESS_TOKEN", "")
+    ZALO_ZNS_TEMPLATES = json.loads(os.environ.get("ZALO_ZNS_TEMPLATES", '{"default": "0"}'))
+    SMS_API_URL = os.environ.get(
+        "SMS_API_URL", "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+    )
+    SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
+    SMS_SECRET_KEY = os.environ.get("SMS_SECRET_KEY", "")
+    SMS_BRANDNAME = os.environ.get("SMS_BRANDNAME", "OCOPSHOP")
     # The platform's commission on the goods a cooperative sells, in basis points (500 = 5 %).
     PLATFORM_FEE_BASIS_POINTS = _env_int("PLATFORM_FEE_BASIS_POINTS", 500)
 

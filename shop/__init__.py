@@ -73,6 +73,7 @@ def register_extensions(app: Flask) -> None:
     from shop.security import register_security
     from shop.services import label_runs, payments  # noqa: F401  (their outbox handlers)
     from shop.services.coop_ledger import register_ledger
+    from shop.services.notify.events import register_notifications
     from shop.static_files import register_static_files
     from shop.templating import register_templating
     from shop.worker import celery_init_app
@@ -94,6 +95,7 @@ def register_extensions(app: Flask) -> None:
     register_templating(app)
     register_page_cache(app)
     register_ledger()
+    register_notifications()
     register_security(app)
     register_static_files(app)
     celery_init_app(app)

@@ -35,6 +35,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(expire_ratings_command)
     app.cli.add_command(reconcile_command)
     app.cli.add_command(sync_ledger_command)
+    app.cli.add_command(warn_expiring_command)
     app.cli.add_command(outbox_command)
 
 
@@ -198,6 +199,17 @@ def reconcile_command() -> None:
     click.echo(f"{len(overpaid)} payouts exceed what was owed.")
     if mismatches or overpaid:
         raise SystemExit(1)
+
+
+@click.command("warn-expiring")
+def warn_expiring_command() -> None:
+    """Tell cooperatives of certificates and ratings lapsing in 60 or 7 days (run daily)."""
+    from shop.clock import today
+    from shop.services.notify.events import warn_expiring
+
+    sent = warn_expiring(today())
+    transaction.commit()
+    click.echo(f"{sent} expiry warnings sent.")
 
 
 @click.command("sync-ledger")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, has_request_context, url_for
 
 from shop.models import Category
 
@@ -16,7 +16,11 @@ def external_url(endpoint: str, **values) -> str:
     Never built from the request's Host header, which a client chooses: a cached page,
     an email or a QR code must not carry another site's address.
     """
-    return absolute(url_for(endpoint, **values))
+    if has_request_context():
+        return absolute(url_for(endpoint, **values))
+    # A worker or a command: build the path as a request to the public address would.
+    with current_app.test_request_context("/", base_url=current_app.config["PUBLIC_BASE_URL"]):
+        return absolute(url_for(endpoint, **values))
 
 
 def absolute(path: str) -> str:
@@ -58,10 +62,14 @@ def shown_certificates(*groups) -> list:
 def register_templating(app: Flask) -> None:
     from shop.fragments import product_cards
     from shop.services.banks import bank_name
+    from shop.services.carriers import names as carrier_names
+    from shop.services.carriers import tracking_url
 
     app.jinja_env.globals.update(
         shown_certificates=shown_certificates,
         bank_name=bank_name,
+        tracking_url=tracking_url,
+        carrier_names=carrier_names,
         image_url=image_url,
         illustration=illustration,
         external_url=external_url,

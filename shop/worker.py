@@ -70,6 +70,10 @@ BEAT_SCHEDULE = {
         "task": "shop.ratings.expire_lapsed",
         "schedule": crontab(hour=0, minute=15),  # Asia/Ho_Chi_Minh, the app's timezone
     },
+    "warn-expiring": {
+        "task": "shop.notify.warn_expiring",
+        "schedule": crontab(hour=7, minute=0),  # once a day, in working hours
+    },
 }
 
 
@@ -90,6 +94,15 @@ def _register_tasks(celery: Celery) -> None:
         released = orders.release_expired()
         transaction.commit()
         return released
+
+    @celery.task(name="shop.notify.warn_expiring", shared=False)
+    def warn_expiring() -> int:
+        from shop.clock import today
+        from shop.services.notify.events import warn_expiring
+
+        sent = warn_expiring(today())
+        transaction.commit()
+        return sent
 
     @celery.task(name="shop.ratings.expire_lapsed", shared=False)
     def expire_lapsed() -> int:

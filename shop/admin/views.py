@@ -60,6 +60,7 @@ from shop.services import (
     tracing,
 )
 from shop.services.errors import DomainError, InvalidInput, NotFound
+from shop.services.notify import events as notify_events
 
 PER_PAGE = 50
 RECONCILE_SCAN = 5000  # the newest orders the Money page checks; `flask reconcile` checks all
@@ -103,6 +104,7 @@ def cooperative_approve(cooperative_id: int):
     """Approve an application: the cooperative's products appear in the catalog."""
     coop = admin.cooperative(cooperative_id)
     admin.approve(coop)
+    notify_events.tell_approved(coop)
     flash(
         _("%(name)s is approved; its products are now in the catalog.", name=coop.name), "success"
     )

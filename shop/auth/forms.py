@@ -8,6 +8,7 @@ from wtforms import (
     PasswordField,
     SelectField,
     StringField,
+    TelField,
     TextAreaField,
     URLField,
 )
@@ -103,3 +104,14 @@ class CooperativeApplicationForm(FlaskForm):
         self.province.choices = [("", _l("Choose a province"))] + [
             (p.name, p.name) for p in provinces()
         ]
+
+
+class NotificationsForm(FlaskForm):
+    phone = TelField(
+        _l("Mobile phone for Zalo and SMS"),
+        validators=[Optional(), Length(max=20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    by_email = BooleanField(_l("Email"))
+    by_zalo = BooleanField(_l("Zalo"))
+    by_sms = BooleanField(_l("SMS"))

@@ -14,6 +14,7 @@ from shop.auth.forms import (
     ChoosePasswordForm,
     CooperativeApplicationForm,
     LoginForm,
+    NotificationsForm,
     RegisterForm,
     ResetForm,
     ResetRequestForm,
@@ -217,8 +218,55 @@ def settings():
                 return redirect(url_for("auth.settings"))
         status = 400
     return render_template(
-        "auth/settings.html", password_form=password_form, email_form=email_form
+        "auth/settings.html",
+        password_form=password_form,
+        email_form=email_form,
+        notify_form=_notifications_form(),
     ), status
+
+
+def _notifications_form(formdata=None) -> NotificationsForm:
+    user = current_user
+    form = NotificationsForm(prefix="nt", formdata=formdata)
+    if formdata is None:
+        form.phone.data = user.phone
+        form.by_email.data, form.by_zalo.data, form.by_sms.data = (
+            user.notify_email,
+            user.notify_zalo,
+            user.notify_sms,
+        )
+    return form
+
+
+@bp.post("/notifications")
+@login_required
+def notifications():
+    """Choose where to hear about orders: email, Zalo, SMS."""
+    form = _notifications_form(request.form)
+    error = None
+    if form.validate():
+        try:
+            accounts.set_notifications(
+                current_user,
+                form.phone.data or "",
+                form.by_email.data,
+                form.by_zalo.data,
+                form.by_sms.data,
+            )
+        except DomainError as failure:
+            transaction.rollback()
+            error = str(failure)
+        else:
+            flash(_("Your notification choices are saved."), "success")
+            return redirect(url_for("auth.settings"), code=303)
+    if error:
+        form.phone.errors.append(error)
+    return render_template(
+        "auth/settings.html",
+        password_form=ChangePasswordForm(prefix="pw", formdata=None),
+        email_form=ChangeEmailForm(prefix="em", formdata=None),
+        notify_form=form,
+    ), 400
 
 
 @bp.get("/orders")

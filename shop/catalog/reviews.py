@@ -77,8 +77,10 @@ def review_write(slug: str):
     reviews.check_can_review(user, product)  # 403 or 409 with the reason
     form = ReviewForm()
     if not form.validate():
+        from shop.catalog.views import product_context
+
         return render_template(
-            "catalog/product.html", product=product, **review_context(product, form)
+            "catalog/product.html", **product_context(product), **review_context(product, form)
         ), 400
     review = reviews.write(user, product, form.stars.data, form.text.data or "")
     flash(_("Thank you for your review!"), "success")

@@ -16,6 +16,7 @@ from shop.page_cache import cached_page
 from shop.services import catalog, certificates, recalls
 from shop.services.catalog import ProductFilters, Sort
 from shop.services.places import province_by_code, provinces
+from shop.services.pricing import DeliveryRule
 from shop.templating import external_url
 
 
@@ -111,11 +112,21 @@ def product_detail(slug: str):
     """One product: price, OCOP stars and certificate, certifications, producer."""
     product = catalog.product_page(slug)
     return render_template(
-        "catalog/product.html",
-        product=product,
-        open_recalls=recalls.open_for_product(product),
-        **review_context(product),
+        "catalog/product.html", **product_context(product), **review_context(product)
     )
+
+
+def product_context(product) -> dict:
+    """What the product page shows besides its reviews: recalls, delivery by region."""
+    rule = DeliveryRule.from_config(current_app.config)
+    return {
+        "product": product,
+        "delivery": rule.by_region(
+            product.price, product.cooperative.province, product.weight_grams
+        ),
+        "free_from": rule.free_from,
+        "open_recalls": recalls.open_for_product(product),
+    }
 
 
 @bp.get("/cooperatives/<slug>")

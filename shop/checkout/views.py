@@ -30,6 +30,7 @@ from shop.models import Order, PaymentMethod, PaymentStatus
 from shop.services import cart, orders, payments, qr
 from shop.services import checkout as checkout_service
 from shop.services.errors import DomainError
+from shop.services.notify import events
 from shop.services.places import province_by_code, ward_in
 from shop.services.pricing import DeliveryRule
 from shop.templating import external_url
@@ -108,6 +109,7 @@ def _place(form: CheckoutForm, items: cart.Items):
     if placed.again:
         return redirect(_order_url(order), code=303)
     send_order_placed(order, external_url("checkout.order_page", token=order.access_token))
+    events.tell_placed(order)
     if method is PaymentMethod.CARD:
         commit_early(
             "the order, its stock and the cleared cart must be saved before Stripe is asked: "
@@ -182,7 +184,7 @@ def cancel(token: str):
     if all(not part.is_live for part in order.parts):
         return redirect(_order_url(order), code=303)  # cancelled already (a second tap)
     try:
-        orders.cancel_order(order, "cancelled by the buyer")
+        orders.cancel_order(order, orders.BUYER_CANCELLED)
     except DomainError as error:
         transaction.rollback()
         flash(str(error), "error")

@@ -42,6 +42,10 @@ class ProductForm(FlaskForm):
         validators=[Optional(), NumberRange(min=-1_000_000, max=1_000_000)],
     )
     gtin = StringField(_l("GTIN"), validators=[DataRequired(), Length(max=14)])
+    weight_grams = IntegerField(
+        _l("Weight of one package, packed (grams)"),
+        validators=[Optional(), NumberRange(min=1, max=30_000)],
+    )
     active = BooleanField(_l("Active"), default=True)
     photo = FileField(_l("Photo"))
 
@@ -117,7 +121,11 @@ class LabelsForm(FlaskForm):
 
 
 class ShipForm(FlaskForm):
-    carrier = StringField(_l("Carrier"), validators=[DataRequired(), Length(max=80)])
+    carrier = StringField(
+        _l("Carrier"),
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"list": "carriers", "autocomplete": "off"},
+    )
     tracking_number = StringField(
         _l("Tracking number"), validators=[DataRequired(), Length(max=80)]
     )

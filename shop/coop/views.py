@@ -42,6 +42,7 @@ from shop.services import (
     recalls,
     tracing,
 )
+from shop.services import packing_slip as packing_slip_pdf
 from shop.services.errors import Conflict, DomainError, InvalidInput, NotFound
 from shop.services.payments.cod import record_cash_received
 from shop.templating import external_url
@@ -121,6 +122,7 @@ def _data(form: ProductForm) -> products.ProductData:
         active=form.active.data,
         description_vi=form.description_vi.data or "",
         description_en=form.description_en.data or "",
+        weight_grams=form.weight_grams.data or None,  # empty: read from the unit
     )
 
 
@@ -424,6 +426,16 @@ ACTIONS = {
 }
 
 
+@bp.get("/orders/<int:part_id>/packing-slip.pdf")
+def packing_slip(part_id: int):
+    """What goes in the parcel, to whom, with a QR code back to this part."""
+    part = dashboard.owned_part(_coop(), part_id)
+    if part is None:
+        raise NotFound(_("No such order in your shop."))
+    url = external_url("coop.order_list") + f"#part-{part.id}"
+    return _pdf(packing_slip_pdf.render(part, url), f"phieu-dong-goi-{part.order.number}.pdf")
+
+
 @bp.post("/orders/<int:part_id>/<action>")
 def order_action(part_id: int, action: str):
     """Move one of this cooperative's parts along: prepare, ship, deliver, record the cash."""
@@ -445,7 +457,7 @@ def order_action(part_id: int, action: str):
             record_cash_received(part)
         elif action in ACTIONS:
             if action == "cancel":
-                orders.cancel_part(part, "cancelled by the cooperative")
+                orders.cancel_part(part, orders.COOPERATIVE_CANCELLED)
             else:
                 orders.transition(part, ACTIONS[action], f"{action} by the cooperative")
         else:

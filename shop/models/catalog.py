@@ -79,6 +79,8 @@ class Product(db.Model):
     price: Mapped[int] = mapped_column(sa.BigInteger, comment="whole đồng")
     stock: Mapped[int] = mapped_column(default=0)
     gtin: Mapped[str] = mapped_column(sa.String(14), unique=True)
+    # One package's shipping weight; delivery is priced from it (0: not given, base fee).
+    weight_grams: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

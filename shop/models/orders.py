@@ -140,6 +140,8 @@ class OrderPart(db.Model):
     status: Mapped[PartStatus] = mapped_column(str_enum(PartStatus))
     subtotal: Mapped[int] = mapped_column(sa.BigInteger)
     delivery_fee: Mapped[int] = mapped_column(sa.BigInteger)
+    # The parcel's weight when ordered (its fee was priced from it); 0 for older orders.
+    weight_grams: Mapped[int] = mapped_column(default=0, server_default="0")
     carrier: Mapped[str] = mapped_column(sa.String(80), default="")
     tracking_number: Mapped[str] = mapped_column(sa.String(80), default="")
     cash_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -51,6 +51,12 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     language: Mapped[str] = mapped_column(sa.String(5), default="vi")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the person wants to hear from the shop: email unless turned off, Zalo or SMS
+    # on this phone when chosen.
+    phone: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    notify_email: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    notify_zalo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    notify_sms: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     cooperative: Mapped[Cooperative | None] = relationship()
 
@@ -67,6 +73,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """The channels this person chose (Zalo and SMS only with a phone to reach)."""
+        chosen = {"email"} if self.notify_email else set()
+        if self.phone:
+            chosen |= {c for c, on in (("zalo", self.notify_zalo), ("sms", self.notify_sms)) if on}
+        return frozenset(chosen)
 
 
 @login_manager.user_loader

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -245,3 +246,20 @@ def accept_invitation(user: User, token: str, secret_key: str) -> Cooperative:
     user.role, user.cooperative, user.is_owner = Role.MEMBER, coop, False
     db.session.flush()
     return coop
+
+
+MOBILE = re.compile(r"0[35789]\d{8}")
+
+
+def set_notifications(user: User, phone: str, email: bool, zalo: bool, sms: bool) -> None:
+    """Where ``user`` hears from the shop. Zalo and SMS need a Vietnamese mobile number."""
+    digits = re.sub(r"[\s.\-]", "", phone or "")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    if digits and not MOBILE.fullmatch(digits):
+        raise InvalidInput(
+            _l("A Vietnamese mobile number has 10 digits and starts with 03, 05, 07, 08 or 09.")
+        )
+    if (zalo or sms) and not digits:
+        raise InvalidInput(_l("Give your mobile number to hear from us on Zalo or by SMS."))
+    user.phone, user.notify_email, user.notify_zalo, user.notify_sms = digits, email, zalo, sms

@@ -45,6 +45,11 @@ class CartGroup:
     def subtotal(self) -> int:
         return sum(line.total for line in self.lines)
 
+    @property
+    def grams(self) -> int:
+        """The parcel's weight, from its packages' weights."""
+        return sum(line.product.weight_grams * line.quantity for line in self.lines)
+
 
 @dataclass
 class CartSummary:
@@ -152,7 +157,9 @@ def summarize(items: Items, rule: DeliveryRule, to_province: str | None = None) 
         group = groups.setdefault(product.cooperative_id, CartGroup(product.cooperative))
         group.lines.append(CartLine(product, quantity))
     for group in groups.values():
-        group.delivery_fee = rule.fee(group.subtotal, group.cooperative.province, to_province)
+        group.delivery_fee = rule.fee(
+            group.subtotal, group.cooperative.province, to_province, group.grams
+        )
     ordered = sorted(groups.values(), key=lambda g: g.cooperative.name)
     return CartSummary(ordered, problems)
 

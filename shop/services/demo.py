@@ -26,6 +26,7 @@ from shop.models import (
 )
 from shop.services import gs1, ratings, recalls, tracing
 from shop.services.text import fold
+from shop.services.weights import grams_from_unit
 
 SYNTHETIC_SLUG_PREFIX = "sp-"
 SYNTHETIC_COOPERATIVES = 60
@@ -97,6 +98,7 @@ def seed_cooperative(data: dict, categories: dict[str, Category], age_days: int)
             name_vi=name_vi,
             name_en=name_en,
             unit=unit,
+            weight_grams=grams_from_unit(unit),
             price=price,
             stock=stock,
             description_vi=desc_vi,

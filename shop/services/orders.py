@@ -87,6 +87,12 @@ class Delivery:
     note: str = ""
 
 
+# Reasons recorded on parts' status changes that the notifications explain to people.
+BUYER_CANCELLED = "cancelled by the buyer"
+COOPERATIVE_CANCELLED = "cancelled by the cooperative"
+PAYMENT_EXPIRED = "payment time expired"
+
+
 # --- Transitions ----------------------------------------------------------------------------
 
 
@@ -182,6 +188,7 @@ def place_order(
             status=first,
             subtotal=group.subtotal,
             delivery_fee=group.delivery_fee,
+            weight_grams=group.grams,
             stock_returned=True,  # nothing held until hold_for below
         )
         part.lines = [
@@ -250,7 +257,7 @@ def release_expired(now: datetime | None = None, limit: int = 500) -> int:
         .options(selectinload(Order.parts).selectinload(OrderPart.lines))
     ).all()
     for order in expired:
-        expire(order, "payment time expired")
+        expire(order, PAYMENT_EXPIRED)
     return len(expired)
 
 

@@ -19,11 +19,18 @@ def region_of(province_name: str) -> str | None:
 
 @dataclass(frozen=True)
 class DeliveryRule:
-    """Delivery fee per cooperative's parcel: by region, free above a threshold."""
+    """Delivery fee per cooperative's parcel, priced as Vietnamese carriers price theirs
+    (GHN, GHTK, Viettel Post, VNPost): a base price by zone for the first ``base_grams``,
+    then a price by zone for every further ``step_grams`` or part of it. Within one region
+    (north, centre, south) is cheaper than across regions. Free above ``free_from``."""
 
     same_region: int = 25_000
     other_region: int = 40_000
     free_from: int = 500_000
+    base_grams: int = 1_000
+    step_grams: int = 500
+    step_same_region: int = 5_000
+    step_other_region: int = 9_000
 
     @classmethod
     def from_config(cls, config) -> DeliveryRule:
@@ -31,12 +38,33 @@ class DeliveryRule:
             config["DELIVERY_FEE_SAME_REGION"],
             config["DELIVERY_FEE_OTHER_REGION"],
             config["FREE_DELIVERY_FROM"],
+            config["DELIVERY_BASE_GRAMS"],
+            config["DELIVERY_STEP_GRAMS"],
+            config["DELIVERY_STEP_SAME_REGION"],
+            config["DELIVERY_STEP_OTHER_REGION"],
         )
 
-    def fee(self, subtotal: int, from_province: str, to_province: str | None) -> int:
-        """The fee for one parcel; before the buyer gives a province, the higher one."""
+    def fee(
+        self, subtotal: int, from_province: str, to_province: str | None, grams: int = 0
+    ) -> int:
+        """The fee for one parcel of ``grams``; before the buyer gives a province, the
+        higher zone's."""
         if subtotal >= self.free_from:
             return 0
-        if to_province and region_of(from_province) == region_of(to_province):
-            return self.same_region
-        return self.other_region
+        same = bool(to_province) and region_of(from_province) == region_of(to_province)
+        base, step = (
+            (self.same_region, self.step_same_region)
+            if same
+            else (self.other_region, self.step_other_region)
+        )
+        extra = max(grams - self.base_grams, 0)
+        steps = -(-extra // self.step_grams)  # every started step counts
+        return base + steps * step
+
+    def by_region(self, subtotal: int, from_province: str, grams: int) -> dict[str, int]:
+        """What one parcel costs to each region, for the product page before the cart."""
+        examples = {"north": "Hà Nội", "central": "Đà Nẵng", "south": "Hồ Chí Minh"}
+        return {
+            region: self.fee(subtotal, from_province, example, grams)
+            for region, example in examples.items()
+        }

@@ -14,6 +14,7 @@ from shop.models import Category, Cooperative, Product
 from shop.services import gs1, inventory
 from shop.services.errors import Conflict, InvalidInput, NotFound
 from shop.services.text import free_slug
+from shop.services.weights import grams_from_unit
 
 CSV_COLUMNS = (
     "gtin",
@@ -26,8 +27,10 @@ CSV_COLUMNS = (
     "active",
     "description_vi",
     "description_en",
+    "weight_grams",
 )
 MAX_PRICE = 99_999_999
+MAX_GRAMS = 30_000  # carriers' light-parcel limit; heavier goods go by freight
 MAX_STOCK = 1_000_000
 
 
@@ -46,6 +49,7 @@ class ProductData:
     description_vi: str = ""
     description_en: str = ""
     stock_change: int = 0  # units received (+) or removed (-) when editing
+    weight_grams: int | None = None  # one package; None: read from the unit ("gói 200 g")
 
 
 def owned_product(coop: Cooperative, product_id: int) -> Product:
@@ -73,6 +77,8 @@ def check(data: ProductData, existing: Product | None = None) -> None:
         raise InvalidInput(_l("The price is a whole number of đồng from 1 to 99,999,999."))
     if not 0 <= data.stock <= MAX_STOCK:
         raise InvalidInput(_l("The stock is a whole number from 0 to 1,000,000."))
+    if data.weight_grams is not None and not 1 <= data.weight_grams <= MAX_GRAMS:
+        raise InvalidInput(_l("The weight is a whole number of grams from 1 to 30,000."))
     if not gs1.is_valid_gtin(data.gtin):
         raise InvalidInput(
             _l("This GTIN is not valid: check its digits; the last one is a check digit.")
@@ -111,6 +117,7 @@ def _apply(product: Product, data: ProductData) -> None:
     product.price, product.active = data.price, data.active
     product.gtin = data.gtin.zfill(14)
     product.description_vi, product.description_en = data.description_vi, data.description_en
+    product.weight_grams = data.weight_grams or grams_from_unit(product.unit)
 
 
 def change_stock(product: Product, delta: int) -> int:
@@ -151,6 +158,7 @@ def export_csv(coop: Cooperative) -> str:
                     "1" if p.active else "0",
                     p.description_vi,
                     p.description_en,
+                    p.weight_grams or "",
                 )
             ]
         )
@@ -231,4 +239,5 @@ def _row_data(row: dict, categories: dict[str, Category]) -> ProductData:
         active=(row.get("active") or "1").strip().lower() not in ("0", "false", "no", "không"),
         description_vi=row.get("description_vi") or "",
         description_en=row.get("description_en") or "",
+        weight_grams=integer("weight_grams") if (row.get("weight_grams") or "").strip() else None,
     )

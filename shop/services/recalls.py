@@ -104,10 +104,12 @@ def orders_with(lot: Lot) -> list[Order]:
 
 def _notify_buyers(recall: Recall) -> int:
     from shop.mail import send_recall_notice
+    from shop.services.notify.events import tell_recall
 
     buyers = orders_with(recall.lot)
     for order in buyers:
         send_recall_notice(order, recall)
+        tell_recall(order, recall)
     return len({order.email.lower() for order in buyers})
 
 
