@@ -124,6 +124,8 @@ def test_ocop_office_approves_a_producer_and_rates_a_product(
     applicant.get_by_label("Phường, xã").fill("Phường Lâm Viên - Đà Lạt")
     applicant.get_by_label("Địa chỉ", exact=True).fill("Số 5 đường Mai Anh Đào")
     applicant.get_by_label("Điện thoại").fill("0263 3822 123")
+    applicant.get_by_label("Mã số đăng ký kinh doanh hoặc mã số thuế").fill("5800123456")
+    applicant.get_by_label("Trang Zalo (không bắt buộc)").fill("https://zalo.me/02633822123")
     applicant.get_by_label("Sản phẩm và câu chuyện của bạn").fill("Mật ong hoa cà phê.")
     applicant.get_by_role("button", name="Gửi đơn đăng ký").click()
     expect(applicant.get_by_role("status")).to_have_text(
