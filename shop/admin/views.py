@@ -31,6 +31,7 @@ from shop.admin.forms import (
 )
 from shop.coop.forms import CloseRecallForm
 from shop.extensions import db
+from shop.forms import first_error
 from shop.i18n import short_date
 from shop.mail import queue as queue_email
 from shop.models import (
@@ -76,12 +77,6 @@ def require_admin():
 def _status() -> int:
     """400 for a refused form, 200 for a page shown for the first time."""
     return 400 if request.method == "POST" else 200
-
-
-def _first_error(form) -> str:
-    """The first field error of ``form`` as "Label: message"."""
-    name, messages = next(iter(form.errors.items()))
-    return f"{form[name].label.text}: {messages[0]}" if name in form else str(messages[0])
 
 
 @bp.get("/")
@@ -134,7 +129,7 @@ def cooperative_reject(cooperative_id: int):
     coop = admin.cooperative(cooperative_id)
     form = RejectForm()
     if not form.validate():
-        raise InvalidInput(_first_error(form))
+        raise InvalidInput(first_error(form))
     name, email, reason = coop.name, coop.email, form.reason.data.strip()
     deleted = admin.reject(coop, reason)
     _send_rejection(email, name, reason)
@@ -232,7 +227,7 @@ def rating_revoke(rating_id: int):
             product, RatingForm(formdata=None), _("This rating is already revoked."), 409
         )
     if not form.validate():
-        return _render_product_ratings(product, RatingForm(formdata=None), _first_error(form), 400)
+        return _render_product_ratings(product, RatingForm(formdata=None), first_error(form), 400)
     ratings.revoke_rating(rating, form.reason.data)
     flash(_("Rating %(number)s revoked.", number=rating.certificate_number), "success")
     return redirect(url_for("admin.product_ratings", product_id=product.id), code=303)
@@ -246,7 +241,7 @@ def user_list():
     """Accounts with their role and cooperative, newest first."""
     form = UserSearchForm(request.args)
     if not form.validate():
-        raise InvalidInput(_first_error(form))
+        raise InvalidInput(first_error(form))
     page = db.paginate(
         admin.users(form.q.data or ""),
         page=form.page.data or 1,
@@ -301,7 +296,7 @@ def order_list():
     """All orders, newest first, optionally those needing attention or unpaid transfers."""
     form = OrderListForm(request.args)
     if not form.validate():
-        raise InvalidInput(_first_error(form))
+        raise InvalidInput(first_error(form))
     show = admin.OrderFilter(form.show.data or admin.OrderFilter.ALL)
     page = db.paginate(
         admin.order_query(show), page=form.page.data or 1, per_page=PER_PAGE, error_out=False
@@ -335,7 +330,7 @@ def order_transfer(order_id: int):
     order = orders.by_id(order_id)
     form = TransferForm()
     if not form.validate():
-        return _render_order(order, _first_error(form), 400, transfer_form=form)
+        return _render_order(order, first_error(form), 400, transfer_form=form)
     try:
         admin.receive_transfer(order, form.amount.data)
     except DomainError as error:
@@ -350,7 +345,7 @@ def order_refund(order_id: int):
     order = orders.by_id(order_id)
     form = RefundForm()
     if not form.validate():
-        return _render_order(order, _first_error(form), 400, refund_form=form)
+        return _render_order(order, first_error(form), 400, refund_form=form)
     try:
         full = admin.refund(order, form.amount.data, form.reason.data)
     except DomainError as error:
@@ -375,7 +370,7 @@ def review_list():
     """Reviews, newest first, each with a button to hide or show it again."""
     form = PageForm(request.args)
     if not form.validate():
-        raise InvalidInput(_first_error(form))
+        raise InvalidInput(first_error(form))
     page = db.paginate(
         reviews.latest(), page=form.page.data or 1, per_page=PER_PAGE, error_out=False
     )
@@ -485,7 +480,7 @@ def papers():
 def _reason() -> str:
     form = RejectForm()
     if not form.validate():
-        raise InvalidInput(_first_error(form))
+        raise InvalidInput(first_error(form))
     return form.reason.data
 
 
@@ -538,7 +533,7 @@ def payout_record(cooperative_id: int):
     coop = admin.cooperative(cooperative_id)
     form = PayoutForm()
     if not form.validate():
-        raise InvalidInput(_first_error(form))
+        raise InvalidInput(first_error(form))
     coop_ledger.record_payout(
         coop, form.amount.data, form.paid_on.data, form.reference.data, current_user
     )

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from shop.models import BizStep, CertificationKind
 from shop.services.banks import BANKS
@@ -47,7 +47,24 @@ class ProductForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=30_000)],
     )
     active = BooleanField(_l("Active"), default=True)
-    photo = FileField(_l("Photo"))
+    photo = MultipleFileField(_l("Photos"))
+
+
+class SizeForm(FlaskForm):
+    """Another package size of a product: what its label says, its own GTIN, price, stock."""
+
+    unit = StringField(_l("Size, as the label says"), validators=[DataRequired(), Length(max=60)])
+    price = IntegerField(
+        _l("Price (đồng)"), validators=[DataRequired(), NumberRange(min=1, max=99_999_999)]
+    )
+    opening_stock = IntegerField(
+        _l("Units in stock"), validators=[InputRequired(), NumberRange(min=0, max=1_000_000)]
+    )
+    gtin = StringField(_l("GTIN"), validators=[DataRequired(), Length(max=14)])
+    weight_grams = IntegerField(
+        _l("Weight of one package, packed (grams)"),
+        validators=[Optional(), NumberRange(min=1, max=30_000)],
+    )
 
 
 class StockForm(FlaskForm):

@@ -23,9 +23,11 @@ from shop.coop.forms import (
     ProductForm,
     RecallForm,
     ShipForm,
+    SizeForm,
     StockForm,
 )
 from shop.extensions import db
+from shop.forms import first_error
 from shop.mail import send_invitation
 from shop.models import BizStep, Cooperative, LabelRunState, Lot, PartStatus, Product, Role
 from shop.security import parse_id, roles_required
@@ -143,7 +145,10 @@ def product_edit(product_id: int):
     if form.validate_on_submit():
         return _save_product(form, product)
     return render_template(
-        "coop/product_form.html", form=form, product=product
+        "coop/product_form.html",
+        form=form,
+        product=product,
+        size_form=SizeForm(prefix="size", formdata=None),
     ), 400 if request.method == "POST" else 200
 
 
@@ -154,16 +159,74 @@ def _save_product(form: ProductForm, product: Product | None):
             product = products.create(_coop(), data)
         else:
             products.update(product, data)
-        photo = request.files.get(form.photo.name)
-        if photo and photo.filename:
+        photos = [f for f in request.files.getlist(form.photo.name) if f and f.filename]
+        images.check_room(product, len(photos))
+        for photo in photos:
             images.add_photo(product, photo.read(), _upload_dir())
     except DomainError as error:
         transaction.rollback()
         return render_template(
-            "coop/product_form.html", form=form, product=product, error=str(error)
+            "coop/product_form.html",
+            form=form,
+            product=product,
+            size_form=SizeForm(prefix="size", formdata=None),
+            error=str(error),
         ), error.status_code
     flash(_("Saved."), "success")
     return redirect(url_for("coop.product_list"), code=303)
+
+
+@bp.post("/products/<int:product_id>/sizes")
+def product_add_size(product_id: int):
+    """Another package size of this product (a gift box of the small pack)."""
+    main = products.owned_product(_coop(), product_id)
+    form = SizeForm(prefix="size")
+    try:
+        if not form.validate():
+            raise InvalidInput(first_error(form))
+        size = products.add_size(
+            main,
+            products.ProductData(
+                name_vi=main.name_vi,
+                name_en=main.name_en,
+                category=main.category,
+                unit=form.unit.data,
+                price=form.price.data,
+                stock=form.opening_stock.data,
+                gtin=(form.gtin.data or "").strip(),
+                weight_grams=form.weight_grams.data or None,
+            ),
+        )
+    except DomainError as error:
+        transaction.rollback()
+        return render_template(
+            "coop/product_form.html",
+            form=_product_form(main),
+            product=main,
+            size_form=form,
+            error=str(error),
+        ), error.status_code
+    flash(_("Size %(unit)s added.", unit=size.unit), "success")
+    return redirect(url_for("coop.product_edit", product_id=main.id), code=303)
+
+
+@bp.post(
+    "/products/<int:product_id>/photos/<int:photo_id>/<any(up, down, delete, describe):change>"
+)
+def product_photo(product_id: int, photo_id: int, change: str):
+    """Order, describe or delete one of the product's photos."""
+    product = products.owned_product(_coop(), product_id)
+    photo = next((p for p in product.images if p.id == photo_id), None)
+    if photo is None:
+        raise NotFound(_("No such photo."))
+    if change == "describe":
+        images.describe(photo, request.form.get("alt", ""))
+    elif change == "delete":
+        images.remove(photo, _upload_dir())
+    else:
+        images.move(photo, -1 if change == "up" else 1)
+    flash(_("Photos saved."), "success")
+    return redirect(url_for("coop.product_edit", product_id=product.id) + "#photos", code=303)
 
 
 @bp.post("/products/<int:product_id>/stock")

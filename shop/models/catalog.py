@@ -79,6 +79,10 @@ class Product(db.Model):
     price: Mapped[int] = mapped_column(sa.BigInteger, comment="whole đồng")
     stock: Mapped[int] = mapped_column(default=0)
     gtin: Mapped[str] = mapped_column(sa.String(14), unique=True)
+    # A package size of another product (its "family"): e.g. the 1 kg gift box of the 200 g
+    # pack. Each size is a trade item of its own (GTIN, price, stock, lots, labels); listings
+    # show the family once, by the product whose family_id is empty.
+    family_id: Mapped[int | None] = mapped_column(sa.ForeignKey("product.id"), index=True)
     # One package's shipping weight; delivery is priced from it (0: not given, base fee).
     weight_grams: Mapped[int] = mapped_column(default=0, server_default="0")
     active: Mapped[bool] = mapped_column(default=True)
@@ -107,6 +111,8 @@ class Product(db.Model):
         back_populates="product", order_by="OcopRating.decision_date.desc()"
     )
     certifications: Mapped[list[Certification]] = relationship(back_populates="product")
+    family: Mapped[Product | None] = relationship(remote_side=[id], back_populates="sizes")
+    sizes: Mapped[list[Product]] = relationship(back_populates="family", order_by="Product.price")
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_vi
@@ -121,6 +127,21 @@ class Product(db.Model):
         if not self.ocop_stars or self.ocop_valid_until is None:
             return None
         return self.ocop_stars if self.ocop_valid_until >= (on or today()) else None
+
+    @property
+    def main(self) -> Product:
+        """The product a family is listed by (itself when it is not a size of another)."""
+        return self.family or self
+
+    def family_members(self) -> list[Product]:
+        """Every active size of this product's family, cheapest first."""
+        main = self.main
+        return sorted((p for p in (main, *main.sizes) if p.active), key=lambda p: p.price)
+
+    def from_price(self) -> int | None:
+        """The lowest price of the family when it has several sizes, else None."""
+        members = [self] + [s for s in self.sizes if s.active]
+        return min(p.price for p in members) if len(members) > 1 else None
 
     @property
     def in_stock(self) -> bool:
@@ -148,5 +169,7 @@ class ProductImage(db.Model):
     width: Mapped[int] = mapped_column(default=800)
     height: Mapped[int] = mapped_column(default=800)
     position: Mapped[int] = mapped_column(default=0)
+    # What the photo shows, for people who cannot see it ("Hộp quà 1 kg, mở nắp").
+    alt: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     product: Mapped[Product] = relationship(back_populates="images")

@@ -50,13 +50,20 @@ def visible_products() -> sa.Select:
     """
     return (
         sa.select(Product)
-        .where(*_visible())
+        .where(*_visible(), *_listed())
         .options(
             selectinload(Product.cooperative),
             selectinload(Product.images),
             selectinload(Product.category).joinedload(Category.parent),
+            selectinload(Product.sizes),  # the card's "from" price
         )
     )
+
+
+def _listed() -> tuple[UsuallyTrue, ...]:
+    """A family of package sizes is listed once, by its main product (nearly every product
+    is one: the planner is told so, as for ``_visible``)."""
+    return (UsuallyTrue(Product.family_id.is_(None)),)
 
 
 def _visible() -> tuple[UsuallyTrue, ...]:
@@ -107,7 +114,7 @@ def _count_by_category() -> dict[str, int]:
     stars = sa.case((Product.ocop_valid_until >= today(), Product.ocop_stars), else_=0)
     rows = db.session.execute(
         sa.select(Product.category_id, stars, sa.func.count())
-        .where(*_visible())
+        .where(*_visible(), *_listed())
         .group_by(Product.category_id, stars)
     )
     return {f"{category_id}:{n_stars or 0}": n for category_id, n_stars, n in rows}
@@ -348,6 +355,8 @@ def product_page(slug: str) -> Product:
             selectinload(Product.images),
             selectinload(Product.ratings),
             selectinload(Product.certifications),
+            selectinload(Product.sizes),
+            joinedload(Product.family).selectinload(Product.sizes),
         )
     )
     product = db.session.scalar(query)

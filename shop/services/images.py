@@ -127,3 +127,43 @@ def save_document_image(data: bytes, document_dir: Path) -> Saved:
     filename = f"d-{secrets.token_hex(8)}.webp"
     image.save(document_dir / filename, "WEBP", quality=85, method=4)
     return Saved(filename, image.width, image.height)
+
+
+MAX_PHOTOS = 8
+
+
+def check_room(product: Product, adding: int) -> None:
+    if len(product.images) + adding > MAX_PHOTOS:
+        raise InvalidInput(_l("A product has at most 8 photos."))
+
+
+def describe(photo: ProductImage, alt: str) -> None:
+    """What the photo shows, read aloud to people who cannot see it."""
+    alt = " ".join((alt or "").split())
+    if len(alt) > 200:
+        raise InvalidInput(_l("Describe the photo in 200 characters at most."))
+    photo.alt = alt
+
+
+def move(photo: ProductImage, step: int) -> None:
+    """Move a photo one place earlier (-1) or later (+1); the first is the one cards show."""
+    photos = list(photo.product.images)
+    index = photos.index(photo)
+    other = index + step
+    if 0 <= other < len(photos):
+        photos[index], photos[other] = photos[other], photos[index]
+    for position, item in enumerate(photos):
+        item.position = position
+
+
+def remove(photo: ProductImage, upload_dir: Path) -> None:
+    """Delete a photo and its files (both sizes); the others close up."""
+    product = photo.product
+    if photo.path.startswith("uploads/"):
+        for size in SIZES:
+            name = photo.path.removeprefix("uploads/").replace("-large.", f"-{size}.")
+            (upload_dir / name).unlink(missing_ok=True)
+    product.images.remove(photo)
+    db.session.delete(photo)
+    for position, item in enumerate(product.images):
+        item.position = position

@@ -65,7 +65,9 @@ def owned_product(coop: Cooperative, product_id: int) -> Product:
 def products_of(coop: Cooperative) -> list[Product]:
     return list(
         db.session.scalars(
-            sa.select(Product).where(Product.cooperative_id == coop.id).order_by(Product.name_vi)
+            sa.select(Product)
+            .where(Product.cooperative_id == coop.id)
+            .order_by(Product.name_vi, Product.family_id.is_not(None), Product.price)
         )
     )
 
@@ -103,12 +105,38 @@ def create(coop: Cooperative, data: ProductData) -> Product:
 
 def update(product: Product, data: ProductData) -> None:
     """Save the form's fields. Stock is never written from a form that may be stale:
-    only ``stock_change`` applies, as a delta under lock."""
+    only ``stock_change`` applies, as a delta under lock. The family's names, descriptions
+    and group follow its main product."""
     check(data, existing=product)
     _apply(product, data)
+    for size in product.sizes:
+        _share_family_fields(size, product)
     db.session.flush()
     if data.stock_change:
         inventory.adjust(product, data.stock_change, "changed by the cooperative")
+
+
+def add_size(main: Product, data: ProductData) -> Product:
+    """Another package size of ``main`` (a 1 kg gift box of the 200 g pack): its own GTIN,
+    price, stock, weight and label text (the unit); name, description and group shared."""
+    if main.family_id is not None:
+        raise Conflict(_l("Add sizes to the main product of the family."))
+    if any(
+        s.unit.strip().casefold() == data.unit.strip().casefold() for s in main.family_members()
+    ):
+        raise Conflict(_l("This family already has a size called %(unit)s.", unit=data.unit))
+    data.name_vi, data.name_en, data.category = main.name_vi, main.name_en, main.category
+    size = create(main.cooperative, data)
+    size.family = main
+    _share_family_fields(size, main)
+    db.session.flush()
+    return size
+
+
+def _share_family_fields(size: Product, main: Product) -> None:
+    size.name_vi, size.name_en = main.name_vi, main.name_en
+    size.description_vi, size.description_en = main.description_vi, main.description_en
+    size.category = main.category
 
 
 def _apply(product: Product, data: ProductData) -> None:

@@ -16,6 +16,7 @@ from shop.models import (
     LabelRunState,
     OcopRating,
     Order,
+    ProductImage,
     Provider,
     Recall,
     Refund,
@@ -29,7 +30,7 @@ from tests.factories import sign_in
 
 VISITORS = ("anonymous", "customer", "member_a", "member_b", "admin")
 ACTIONS = {
-    "/coop/": {"action": "prepare"},
+    "/coop/": {"action": "prepare", "change": "up"},
     "/admin/": {"action": "hide", "decision": "refuse"},
 }
 
@@ -77,7 +78,8 @@ def world(catalog, app, tmp_path):
     account = BankAccount(
         cooperative=catalog.viba, bank_bin="970436", account_number="123456789", account_name="A"
     )
-    db.session.add_all([certificate, account])
+    photo = ProductImage(product=catalog.banana, path="img/demo.webp")
+    db.session.add_all([certificate, account, photo])
     # Owners reach every page of their dashboard (staff may not change the bank account).
     accounts["member_a"].is_owner = accounts["member_b"].is_owner = True
     db.session.commit()
@@ -101,6 +103,7 @@ def world(catalog, app, tmp_path):
         "recall_id": recall.id,
         "certificate_id": certificate.id,
         "account_id": account.id,
+        "photo_id": photo.id,
         "month": "2026-12",
         "gtin": catalog.banana.gtin,
         "lot_code": lot.code,
@@ -130,7 +133,7 @@ def expected(visitor: str, prefix: str, rule) -> set[int]:
         return {200, 302, 303, 400, 409}
     if visitor == "member_b" and prefix == "/coop/":
         # B reaches its own lists and statements; A's objects do not exist for B.
-        return {404} if rule.arguments - {"action", "month"} else {200, 302, 303, 400}
+        return {404} if rule.arguments - {"action", "change", "month"} else {200, 302, 303, 400}
     return {403}
 
 
