@@ -23,7 +23,7 @@ from tests.fake_gateways import gateways_on
 
 ADMIN = "admin@ocop.example.vn"
 COOP = "Hợp tác xã Mật ong Bảo Lộc"
-SMALL, BOX = gs1.make_gtin14("89360777", 1), gs1.make_gtin14("89360777", 2)
+SMALL, BOX = gs1.make_gtin14("89360779", 1), gs1.make_gtin14("89360779", 2)
 
 
 def png(colour: str) -> dict:
