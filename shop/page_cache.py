@@ -131,6 +131,7 @@ def register_page_cache(app: Flask) -> None:
         Category,
         Certification,
         Cooperative,
+        CooperativePhoto,
         OcopRating,
         Product,
         ProductImage,
@@ -145,6 +146,7 @@ def register_page_cache(app: Flask) -> None:
         Category,
         ProductImage,
         Certification,
+        CooperativePhoto,
     )
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})

@@ -131,8 +131,10 @@ def cooperative_reject(cooperative_id: int):
     if not form.validate():
         raise InvalidInput(first_error(form))
     name, email, reason = coop.name, coop.email, form.reason.data.strip()
+    contact = notify_events.cooperative(coop)  # before the application may be removed
     deleted = admin.reject(coop, reason)
     _send_rejection(email, name, reason)
+    notify_events.tell_rejected(contact, name, reason)
     if deleted:
         flash(_("The application of %(name)s was rejected and removed.", name=name), "success")
     else:

@@ -191,6 +191,7 @@ class ProfileForm(FlaskForm):
         _l("Longitude"), places=6, validators=[Optional(), NumberRange(min=102, max=118)]
     )
     logo = FileField(_l("Logo"))
+    photos = MultipleFileField(_l("Photos of your place and people"))
 
 
 class BankAccountForm(FlaskForm):

@@ -54,14 +54,32 @@ def profile():
                 longitude=form.longitude.data,
             ),
         )
+        upload_dir = Path(current_app.config["UPLOAD_DIR"])
         logo = request.files.get(form.logo.name)
         if logo and logo.filename:
-            profiles.set_logo(_coop(), logo.read(), Path(current_app.config["UPLOAD_DIR"]))
+            profiles.set_logo(_coop(), logo.read(), upload_dir)
+        photos = [f.read() for f in request.files.getlist(form.photos.name) if f and f.filename]
+        if photos:
+            profiles.add_photos(_coop(), photos, upload_dir)
     except DomainError as error:
         transaction.rollback()
         return _profile_page(form, error=str(error), status=error.status_code)
     flash(_("Profile saved."), "success")
     return redirect(url_for("coop.profile"), code=303)
+
+
+@bp.post("/profile/photos/<int:coop_photo_id>/<any(describe, delete):change>")
+def profile_photo(coop_photo_id: int, change: str):
+    """Describe or delete one of the cooperative's photos."""
+    try:
+        profiles.change_photo(
+            _coop(), coop_photo_id, request.form.get("alt"), delete=change == "delete"
+        )
+    except DomainError as error:
+        transaction.rollback()
+        return _profile_page(error=str(error), status=error.status_code)
+    flash(_("Photos saved."), "success")
+    return redirect(url_for("coop.profile") + "#photos", code=303)
 
 
 @bp.post("/profile/bank-account")

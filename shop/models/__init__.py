@@ -8,6 +8,7 @@ from shop.models.cooperative import (
     CertificationKind,
     Cooperative,
     CooperativeKind,
+    CooperativePhoto,
 )
 from shop.models.inventory import StockMovement
 from shop.models.ledger import EntryKind, LedgerEntry
@@ -57,6 +58,7 @@ __all__ = [
     "CertificationKind",
     "Cooperative",
     "CooperativeKind",
+    "CooperativePhoto",
     "CounterfeitReport",
     "EntryKind",
     "LabelRun",

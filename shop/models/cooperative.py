@@ -65,6 +65,9 @@ class Cooperative(db.Model):
     bank_accounts: Mapped[list[BankAccount]] = relationship(
         back_populates="cooperative", order_by="BankAccount.id.desc()"
     )
+    photos: Mapped[list[CooperativePhoto]] = relationship(
+        order_by="CooperativePhoto.position", cascade="all, delete-orphan"
+    )
 
     @property
     def bank_account(self) -> BankAccount | None:
@@ -181,3 +184,17 @@ class BankAccount(db.Model):
     def masked_number(self) -> str:
         """The last four digits, for pages and messages that need not show it all."""
         return "•••• " + self.account_number[-4:]
+
+
+class CooperativePhoto(db.Model):
+    """A picture of the cooperative's place and people (its fields, its workshop)."""
+
+    __tablename__ = "cooperative_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cooperative.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(sa.String(300))
+    alt: Mapped[str] = mapped_column(sa.String(200), default="")
+    position: Mapped[int] = mapped_column(default=0)

@@ -336,7 +336,7 @@ def approved_cooperative(slug: str) -> Cooperative:
             Cooperative.slug == slug,
             sa.or_(Cooperative.approved.is_(True), Cooperative.suspended_at.is_not(None)),
         )
-        .options(selectinload(Cooperative.certifications))
+        .options(selectinload(Cooperative.certifications), selectinload(Cooperative.photos))
     )
     cooperative = db.session.scalar(query)
     if cooperative is None:

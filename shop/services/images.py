@@ -118,6 +118,18 @@ def save_logo(cooperative_id: int, data: bytes, upload_dir: Path) -> Saved:
     return Saved(f"uploads/{filename}", image.width, image.height)
 
 
+def save_cooperative_photo(cooperative_id: int, data: bytes, upload_dir: Path) -> Saved:
+    """A photo of a cooperative's place or people, in the two sizes product photos have."""
+    image = _open(data)
+    name = f"c{cooperative_id}-{secrets.token_hex(6)}"
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    for label, edge in SIZES.items():
+        copy = image.copy()
+        copy.thumbnail((edge, edge))
+        copy.save(upload_dir / f"{name}-{label}.webp", "WEBP", quality=82, method=4)
+    return Saved(f"uploads/{name}-large.webp", image.width, image.height)
+
+
 def save_document_image(data: bytes, document_dir: Path) -> Saved:
     """A photo or scan of a certificate: re-encoded, large enough to read its small print.
     Documents live outside the public media folder: they are served only once verified."""

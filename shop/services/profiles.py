@@ -14,9 +14,9 @@ from sqlalchemy.orm import joinedload
 
 from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import BankAccount, BankAccountState, Cooperative, User
+from shop.models import BankAccount, BankAccountState, Cooperative, CooperativePhoto, User
 from shop.services import banks, images
-from shop.services.errors import Conflict, InvalidInput
+from shop.services.errors import Conflict, InvalidInput, NotFound
 
 REGISTRATION_NUMBER = re.compile(r"\d{10}(-\d{3})?|[0-9A-Z]{6,13}")
 # The pages a cooperative may link, by the hosts each link must point at.
@@ -159,3 +159,31 @@ def pending_bank_accounts() -> list[BankAccount]:
             .order_by(BankAccount.requested_at, BankAccount.id)
         )
     )
+
+
+MAX_PHOTOS = 8
+
+
+def add_photos(coop: Cooperative, uploads: list[bytes], upload_dir: Path) -> None:
+    """Pictures of the place and people, re-encoded like product photos (up to 8)."""
+    if len(coop.photos) + len(uploads) > MAX_PHOTOS:
+        raise InvalidInput(_l("A cooperative shows at most 8 photos."))
+    for data in uploads:
+        saved = images.save_cooperative_photo(coop.id, data, upload_dir)
+        coop.photos.append(CooperativePhoto(path=saved.path, position=len(coop.photos)))
+
+
+def change_photo(coop: Cooperative, photo_id: int, alt: str | None, delete: bool) -> None:
+    """Describe (alt text) or delete one of the cooperative's photos; NotFound if not its own."""
+    photo = next((p for p in coop.photos if p.id == photo_id), None)
+    if photo is None:
+        raise NotFound(_l("No such photo."))
+    if delete:
+        coop.photos.remove(photo)
+        for position, item in enumerate(coop.photos):
+            item.position = position
+        return
+    alt = " ".join((alt or "").split())
+    if len(alt) > 200:
+        raise InvalidInput(_l("Describe the photo in 200 characters at most."))
+    photo.alt = alt

@@ -12,6 +12,7 @@ from shop.models import (
     BankAccount,
     Certification,
     CertificationKind,
+    CooperativePhoto,
     LabelRun,
     LabelRunState,
     OcopRating,
@@ -30,7 +31,7 @@ from tests.factories import sign_in
 
 VISITORS = ("anonymous", "customer", "member_a", "member_b", "admin")
 ACTIONS = {
-    "/coop/": {"action": "prepare", "change": "up"},
+    "/coop/": {"action": "prepare", "change": "describe"},
     "/admin/": {"action": "hide", "decision": "refuse"},
 }
 
@@ -67,6 +68,7 @@ def world(catalog, app, tmp_path):
     recalled = factories.lot(catalog.banana, "L-RECALL")
     recall = Recall(lot=recalled, reason="Hỏng", instructions="Không dùng", contact="0912")
     db.session.add(recall)
+    coop_photo = CooperativePhoto(cooperative_id=catalog.viba.id, path="img/place.webp")
     certificate = Certification(
         kind=CertificationKind.ORGANIC,
         number="HC-1",
@@ -79,7 +81,7 @@ def world(catalog, app, tmp_path):
         cooperative=catalog.viba, bank_bin="970436", account_number="123456789", account_name="A"
     )
     photo = ProductImage(product=catalog.banana, path="img/demo.webp")
-    db.session.add_all([certificate, account, photo])
+    db.session.add_all([certificate, account, photo, coop_photo])
     # Owners reach every page of their dashboard (staff may not change the bank account).
     accounts["member_a"].is_owner = accounts["member_b"].is_owner = True
     db.session.commit()
@@ -104,6 +106,7 @@ def world(catalog, app, tmp_path):
         "certificate_id": certificate.id,
         "account_id": account.id,
         "photo_id": photo.id,
+        "coop_photo_id": coop_photo.id,
         "month": "2026-12",
         "gtin": catalog.banana.gtin,
         "lot_code": lot.code,

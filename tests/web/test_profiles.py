@@ -313,3 +313,29 @@ def test_an_application_asks_for_the_registration_number(client, catalog):
     )
     db.session.expire_all()
     assert db.session.get(type(applicant), applicant.id).role is Role.MEMBER
+
+
+def test_photos_of_the_place_are_shown_described_and_deleted(client, owner, catalog, folders):
+    form = profile_form() | {
+        "photos": [(io.BytesIO(png()), "field.png"), (io.BytesIO(png(90, 60)), "shop.png")]
+    }
+    assert client.post("/coop/profile", data=form).status_code == 303
+    coop = db.session.get(Cooperative, catalog.viba.id)
+    first, second = coop.photos
+    client.post(f"/coop/profile/photos/{first.id}/describe", data={"alt": "Đồi chuối ở Liên Sơn"})
+    client.post(f"/coop/profile/photos/{second.id}/delete")
+    client.post("/account/logout")
+    page = client.get("/cooperatives/viba").get_data(as_text=True)
+    assert 'alt="Đồi chuối ở Liên Sơn"' in page and page.count('class="gallery"') == 1
+    db.session.expire_all()
+    assert len(db.session.get(Cooperative, catalog.viba.id).photos) == 1
+    theirs = factories.cooperative()
+    from shop.models import CooperativePhoto
+
+    photo = CooperativePhoto(cooperative_id=theirs.id, path="uploads/x-large.webp")
+    db.session.add(photo)
+    db.session.commit()
+    sign_in(client, owner)
+    assert client.post(f"/coop/profile/photos/{photo.id}/delete").status_code == 404
+    too_many = profile_form() | {"photos": [(io.BytesIO(png()), f"{n}.png") for n in range(8)]}
+    assert client.post("/coop/profile", data=too_many).status_code == 400

@@ -217,6 +217,12 @@ def tell_approved(coop: Cooperative) -> None:
     )
 
 
+def tell_rejected(contact: notify.Contact, name: str, reason: str) -> None:
+    """Zalo and SMS news of a refused application (the email gives the reason in full)."""
+    text = f"Văn phòng OCOP chưa duyệt {name}: {reason}"
+    notify.send(contact, "application.rejected", text, text, email=False)
+
+
 WARN_DAYS = (60, 7)
 
 
