@@ -123,9 +123,20 @@ def register_blueprints(app: Flask) -> None:
     from shop.checkout import bp as checkout_bp
     from shop.coop import bp as coop_bp
     from shop.health import bp as health_bp
+    from shop.policies import bp as policies_bp
     from shop.trace import bp as trace_bp
 
-    blueprints = (catalog_bp, trace_bp, cart_bp, checkout_bp, auth_bp, coop_bp, admin_bp, health_bp)
+    blueprints = (
+        catalog_bp,
+        trace_bp,
+        cart_bp,
+        checkout_bp,
+        auth_bp,
+        coop_bp,
+        admin_bp,
+        health_bp,
+        policies_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

@@ -36,6 +36,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reconcile_command)
     app.cli.add_command(sync_ledger_command)
     app.cli.add_command(warn_expiring_command)
+    app.cli.add_command(seed_policies_command)
     app.cli.add_command(outbox_command)
 
 
@@ -199,6 +200,16 @@ def reconcile_command() -> None:
     click.echo(f"{len(overpaid)} payouts exceed what was owed.")
     if mismatches or overpaid:
         raise SystemExit(1)
+
+
+@click.command("seed-policies")
+def seed_policies_command() -> None:
+    """Publish the bundled policies the shop has not published yet (safe to run again)."""
+    from shop.services import policies
+
+    count = policies.seed()
+    transaction.commit()
+    click.echo(f"{count} policies published.")
 
 
 @click.command("warn-expiring")

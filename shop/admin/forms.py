@@ -128,3 +128,18 @@ class PayoutForm(FlaskForm):
     )
     paid_on = DateField(_l("Transfer date"), validators=[DataRequired()])
     reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=100)])
+
+
+class PolicyForm(FlaskForm):
+    title_vi = StringField(_l("Title (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
+    body_vi = TextAreaField(
+        _l("Text (Vietnamese, Markdown)"),
+        validators=[DataRequired(), Length(max=60_000)],
+        render_kw={"rows": 18},
+    )
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    body_en = TextAreaField(
+        _l("Text (English, Markdown)"),
+        validators=[Optional(), Length(max=60_000)],
+        render_kw={"rows": 18},
+    )

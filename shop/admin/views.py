@@ -20,6 +20,7 @@ from shop.admin.forms import (
     OrderListForm,
     PageForm,
     PayoutForm,
+    PolicyForm,
     ProductSearchForm,
     RatingForm,
     RefundForm,
@@ -60,6 +61,7 @@ from shop.services import (
     reviews,
     tracing,
 )
+from shop.services import policies as policy_texts
 from shop.services.errors import DomainError, InvalidInput, NotFound
 from shop.services.notify import events as notify_events
 
@@ -541,3 +543,45 @@ def payout_record(cooperative_id: int):
     )
     flash(_("Payout to %(name)s recorded.", name=coop.name), "success")
     return redirect(url_for("admin.payouts"), code=303)
+
+
+# --- Policies: the office edits them; each change is a new version ------------------------------
+
+
+@bp.route("/policies", methods=["GET", "POST"])
+@bp.route("/policies/<slug>", methods=["GET", "POST"])
+def policies(slug: str = policy_texts.SLUGS[0]):
+    """Edit one policy in Markdown and publish it as a new version."""
+    if slug not in policy_texts.SLUGS:
+        raise NotFound(_("No such policy."))
+    current = policy_texts.latest_versions()
+    shown = current.get(slug)
+    form = PolicyForm(obj=shown)
+    error = ""
+    if form.validate_on_submit():
+        try:
+            version = policy_texts.publish(
+                slug,
+                form.title_vi.data,
+                form.title_en.data or "",
+                form.body_vi.data,
+                form.body_en.data or "",
+                current_user,
+            )
+        except DomainError as failure:
+            transaction.rollback()
+            error = str(failure)
+        else:
+            if version is None:
+                flash(_("Nothing changed: no new version."), "success")
+            else:
+                flash(_("Version %(n)s published.", n=version.version), "success")
+            return redirect(url_for("admin.policies", slug=slug), code=303)
+    return render_template(
+        "admin/policies.html",
+        form=form,
+        form_slug=slug,
+        slugs=policy_texts.SLUGS,
+        current=current,
+        error=error,
+    ), (400 if request.method == "POST" else 200)

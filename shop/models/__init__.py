@@ -32,6 +32,7 @@ from shop.models.payments import (
     RefundKind,
     RefundState,
 )
+from shop.models.policy import PolicyVersion
 from shop.models.rating import OcopLevel, OcopRating
 from shop.models.review import Review
 from shop.models.trace import (
@@ -78,6 +79,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentState",
     "PaymentStatus",
+    "PolicyVersion",
     "Product",
     "ProductImage",
     "Provider",

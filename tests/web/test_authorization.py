@@ -108,6 +108,7 @@ def world(catalog, app, tmp_path):
         "photo_id": photo.id,
         "coop_photo_id": coop_photo.id,
         "month": "2026-12",
+        "slug": "terms",
         "gtin": catalog.banana.gtin,
         "lot_code": lot.code,
     }
