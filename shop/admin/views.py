@@ -52,6 +52,7 @@ from shop.services import (
     certificates,
     coop_ledger,
     counterfeits,
+    moderation,
     orders,
     outbox,
     profiles,
@@ -112,7 +113,7 @@ def cooperative_approve(cooperative_id: int):
 def cooperative_suspend(cooperative_id: int):
     """Suspend an approved cooperative, with the reason its pages will show."""
     coop = admin.cooperative(cooperative_id)
-    admin.suspend(coop, request.form.get("reason", ""))
+    moderation.suspend(coop, request.form.get("reason", ""), current_user)
     flash(_("%(name)s is suspended.", name=coop.name), "success")
     return redirect(url_for("admin.cooperative_list"), code=303)
 
@@ -120,7 +121,7 @@ def cooperative_suspend(cooperative_id: int):
 @bp.post("/cooperatives/<int:cooperative_id>/reinstate")
 def cooperative_reinstate(cooperative_id: int):
     coop = admin.cooperative(cooperative_id)
-    admin.reinstate(coop)
+    moderation.reinstate(coop, current_user)
     flash(_("%(name)s is approved again.", name=coop.name), "success")
     return redirect(url_for("admin.cooperative_list"), code=303)
 
@@ -585,3 +586,30 @@ def policies(slug: str = policy_texts.SLUGS[0]):
         current=current,
         error=error,
     ), (400 if request.method == "POST" else 200)
+
+
+# --- Take-downs ---------------------------------------------------------------------------------
+
+
+@bp.get("/take-downs")
+def take_downs():
+    """Listings taken down, and the log of every take-down, suspension and restoration."""
+    return render_template(
+        "admin/take_downs.html", products=moderation.taken_down(), entries=moderation.log()
+    )
+
+
+@bp.post("/products/<int:product_id>/<any('take-down', 'restore'):step>")
+def product_moderate(product_id: int, step: str):
+    """Take a listing down with a reason the seller is told, or put it back."""
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound(_("No such product."))
+    reason = request.form.get("reason", "")
+    if step == "take-down":
+        moderation.take_down(product, reason, current_user)
+        flash(_("%(name)s is taken down; the seller is told why.", name=product.name_vi), "success")
+    else:
+        moderation.restore(product, reason, current_user)
+        flash(_("%(name)s is on sale again.", name=product.name_vi), "success")
+    return redirect(url_for("admin.take_downs"), code=303)

@@ -12,6 +12,7 @@ from shop.models.cooperative import (
 )
 from shop.models.inventory import StockMovement
 from shop.models.ledger import EntryKind, LedgerEntry
+from shop.models.moderation import ModerationAction, ModerationEntry
 from shop.models.orders import (
     CartItem,
     Order,
@@ -66,6 +67,8 @@ __all__ = [
     "LabelRunState",
     "LedgerEntry",
     "Lot",
+    "ModerationAction",
+    "ModerationEntry",
     "OcopLevel",
     "OcopRating",
     "Order",

@@ -79,6 +79,10 @@ class Product(db.Model):
     price: Mapped[int] = mapped_column(sa.BigInteger, comment="whole đồng")
     stock: Mapped[int] = mapped_column(default=0)
     gtin: Mapped[str] = mapped_column(sa.String(14), unique=True)
+    # Set when the OCOP office takes the listing down (it is then inactive, and stays so until
+    # the office restores it); the reason is shown to the cooperative.
+    taken_down_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    taken_down_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     # A package size of another product (its "family"): e.g. the 1 kg gift box of the 200 g
     # pack. Each size is a trade item of its own (GTIN, price, stock, lots, labels); listings
     # show the family once, by the product whose family_id is empty.

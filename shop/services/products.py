@@ -106,8 +106,15 @@ def create(coop: Cooperative, data: ProductData) -> Product:
 def update(product: Product, data: ProductData) -> None:
     """Save the form's fields. Stock is never written from a form that may be stale:
     only ``stock_change`` applies, as a delta under lock. The family's names, descriptions
-    and group follow its main product."""
+    and group follow its main product. A listing the office took down stays off sale."""
     check(data, existing=product)
+    if product.taken_down_at is not None and data.active:
+        raise Conflict(
+            _l(
+                "The OCOP office took this listing down (%(reason)s): it cannot be put on sale.",
+                reason=product.taken_down_reason,
+            )
+        )
     _apply(product, data)
     for size in product.sizes:
         _share_family_fields(size, product)

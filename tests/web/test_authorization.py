@@ -32,7 +32,7 @@ from tests.factories import sign_in
 VISITORS = ("anonymous", "customer", "member_a", "member_b", "admin")
 ACTIONS = {
     "/coop/": {"action": "prepare", "change": "describe"},
-    "/admin/": {"action": "hide", "decision": "refuse"},
+    "/admin/": {"action": "hide", "decision": "refuse", "step": "restore"},
 }
 
 
