@@ -43,7 +43,7 @@ def add_to_cart(page: Page, slug: str, name: str, quantity: int = 1) -> None:
 def go_to_checkout(page: Page) -> None:
     page.get_by_role("link", name="Giỏ hàng").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Giỏ hàng")
-    page.get_by_role("link", name="Thanh toán").click()
+    page.get_by_role("link", name="Thanh toán", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thanh toán")
 
 
@@ -90,7 +90,7 @@ def test_guest_buys_from_two_cooperatives_cash_on_delivery(page: Page, e2e_db, s
     expect(page.get_by_role("main").get_by_role("region")).to_have_count(2)
     screenshot(page, "cart-two-cooperatives")
 
-    page.get_by_role("link", name="Thanh toán").click()
+    page.get_by_role("link", name="Thanh toán", exact=True).click()
     fill_delivery(page, "Nguyễn Thị Lan", "lan@example.vn")
     place_order(page, "Thanh toán khi nhận hàng")
 

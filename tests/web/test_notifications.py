@@ -121,13 +121,8 @@ def test_without_credentials_messages_go_to_the_log(app, caplog):
     with app.test_request_context():
         notifier = notify_channels.notifier("zalo")
         assert isinstance(notifier, notify_channels.ConsoleNotifier)
-        # Caught at the app's logger itself: other tests may stop it propagating to the root.
-        app.logger.addHandler(caplog.handler)
-        try:
-            with caplog.at_level("INFO", logger=app.logger.name):
-                notifier.send("0912345678", "part.shipped", "Đã gửi", "https://x")
-        finally:
-            app.logger.removeHandler(caplog.handler)
+        with caplog.at_level("INFO", logger=app.logger.name):
+            notifier.send("0912345678", "part.shipped", "Đã gửi", "https://x")
     assert "[zalo to 0912345678] part.shipped: Đã gửi" in caplog.text
 
 
