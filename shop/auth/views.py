@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -24,7 +24,7 @@ from shop.extensions import limiter
 from shop.mail import send_account_exists, send_password_reset, send_registration_link
 from shop.models import CooperativeKind, Role
 from shop.security import is_safe_next
-from shop.services import accounts, orders
+from shop.services import accounts, orders, personal_data
 from shop.services.errors import DomainError
 from shop.templating import external_url
 
@@ -267,6 +267,25 @@ def notifications():
         email_form=ChangeEmailForm(prefix="em", formdata=None),
         notify_form=form,
     ), 400
+
+
+@bp.get("/data.<any(json, csv):fmt>")
+@login_required
+def my_data(fmt: str):
+    """Download everything the shop keeps about me, as JSON or CSV."""
+    user = current_user._get_current_object()
+    if fmt == "json":
+        body, mimetype = personal_data.export_json(user), "application/json"
+    else:
+        body, mimetype = personal_data.export_csv(user), "text/csv"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="ocop-shop-my-data.{fmt}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/orders")
