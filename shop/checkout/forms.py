@@ -7,7 +7,15 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from shop.models import PaymentMethod
@@ -29,14 +37,35 @@ def normalize_phone(raw: str) -> str | None:
 
 
 class CheckoutForm(FlaskForm):
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=20)])
-    email = EmailField(
-        _l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    # autocomplete lets phones fill the form; the phone field brings up the number pad.
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"autocomplete": "name"},
     )
-    province = SelectField(_l("Province"), validators=[DataRequired()])
-    ward = StringField(_l("Ward or commune"), validators=[DataRequired(), Length(max=120)])
-    street = StringField(_l("Street address"), validators=[DataRequired(), Length(max=300)])
+    phone = TelField(
+        _l("Phone"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+    province = SelectField(
+        _l("Province"), validators=[DataRequired()], render_kw={"autocomplete": "address-level1"}
+    )
+    ward = StringField(
+        _l("Ward or commune"),
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"autocomplete": "address-level2"},
+    )
+    street = StringField(
+        _l("Street address"),
+        validators=[DataRequired(), Length(max=300)],
+        render_kw={"autocomplete": "street-address"},
+    )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
     payment_method = RadioField(_l("Payment method"), validators=[DataRequired()])
     # One key per form shown: a second submit of the same form finds the order it placed.

@@ -386,3 +386,17 @@ def test_no_order_page_leaks_to_referrers(client, catalog):
     response = client.get(place(client).headers["Location"])
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert re.search(r"no-store", response.headers["Cache-Control"])
+
+
+def test_the_checkout_form_helps_phones_fill_it(client, catalog):
+    client.post("/cart/add", data={"product_id": catalog.banana.id, "quantity": "1"})
+    page = client.get("/checkout").get_data(as_text=True)
+    for attributes in (
+        'autocomplete="name"',
+        'autocomplete="tel"',
+        'inputmode="tel"',
+        'type="tel"',
+        'autocomplete="email"',
+        'autocomplete="street-address"',
+    ):
+        assert attributes in page
