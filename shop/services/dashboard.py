@@ -80,6 +80,7 @@ def expiring(coop: Cooperative, days: int = WARN_DAYS) -> list[Expiring]:
         .outerjoin(Certification.product)
         .where(
             sa.or_(Certification.cooperative_id == coop.id, Product.cooperative_id == coop.id),
+            Certification.verified_at.is_not(None),  # a refused or pending one lapses unseen
             Certification.valid_to.between(start, end),
         )
     )

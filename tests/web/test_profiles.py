@@ -339,3 +339,16 @@ def test_photos_of_the_place_are_shown_described_and_deleted(client, owner, cata
     assert client.post(f"/coop/profile/photos/{photo.id}/delete").status_code == 404
     too_many = profile_form() | {"photos": [(io.BytesIO(png()), f"{n}.png") for n in range(8)]}
     assert client.post("/coop/profile", data=too_many).status_code == 400
+
+
+def test_only_verified_certificates_are_listed_as_expiring(client, owner, catalog, folders):
+    from shop.services import dashboard
+
+    soon = (today() + timedelta(days=30)).isoformat()
+    for number in ("SOON-PENDING", "SOON-VERIFIED"):
+        client.post("/coop/certificates", data=cert_form(pdf(), number=number, valid_to=soon))
+    verified = db.session.query(Certification).filter_by(number="SOON-VERIFIED").one()
+    verified.verified_at = verified.created_at
+    db.session.commit()
+    numbers = [item.number for item in dashboard.expiring(catalog.viba)]
+    assert "SOON-VERIFIED" in numbers and "SOON-PENDING" not in numbers
