@@ -29,21 +29,20 @@ def money(month: str | None = None):
     )
 
 
+def _download(body: str | bytes, mimetype: str, sheet, extension: str) -> Response:
+    name = f"sao-ke-{sheet.month:%Y-%m}.{extension}"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
 @bp.get("/money/<month>/statement.csv")
 def statement_csv(month: str):
     sheet = _statement(month)
-    return Response(
-        coop_ledger.statement_csv(sheet),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="sao-ke-{sheet.month:%Y-%m}.csv"'},
-    )
+    return _download(coop_ledger.statement_csv(sheet), "text/csv", sheet, "csv")
 
 
 @bp.get("/money/<month>/statement.pdf")
 def statement_pdf_download(month: str):
     sheet = _statement(month)
-    return Response(
-        statement_pdf.render(sheet),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="sao-ke-{sheet.month:%Y-%m}.pdf"'},
-    )
+    return _download(statement_pdf.render(sheet), "application/pdf", sheet, "pdf")

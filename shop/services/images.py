@@ -60,10 +60,10 @@ def _open(data: bytes) -> Image.Image:
     return ImageOps.exif_transpose(image).convert("RGB")
 
 
-def add_photo(product: Product, data: bytes, upload_dir: Path) -> ProductImage:
-    """Re-encode the upload as WebP in two sizes; only clean pixels are kept."""
+def _save_in_sizes(data: bytes, name: str, upload_dir: Path) -> Saved:
+    """Re-encode the upload as WebP in every size of SIZES (only clean pixels are kept);
+    the large one is returned, its thumbnail sits beside it as "-thumb"."""
     image = _open(data)
-    name = f"p{product.id}-{secrets.token_hex(6)}"
     upload_dir.mkdir(parents=True, exist_ok=True)
     saved = {}
     for label, edge in SIZES.items():
@@ -72,7 +72,12 @@ def add_photo(product: Product, data: bytes, upload_dir: Path) -> ProductImage:
         filename = f"{name}-{label}.webp"
         copy.save(upload_dir / filename, "WEBP", quality=82, method=4)
         saved[label] = Saved(f"uploads/{filename}", copy.width, copy.height)
-    large = saved["large"]
+    return saved["large"]
+
+
+def add_photo(product: Product, data: bytes, upload_dir: Path) -> ProductImage:
+    """A product photo in two sizes."""
+    large = _save_in_sizes(data, f"p{product.id}-{secrets.token_hex(6)}", upload_dir)
     photo = ProductImage(
         product=product,
         path=large.path,
@@ -120,14 +125,7 @@ def save_logo(cooperative_id: int, data: bytes, upload_dir: Path) -> Saved:
 
 def save_cooperative_photo(cooperative_id: int, data: bytes, upload_dir: Path) -> Saved:
     """A photo of a cooperative's place or people, in the two sizes product photos have."""
-    image = _open(data)
-    name = f"c{cooperative_id}-{secrets.token_hex(6)}"
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    for label, edge in SIZES.items():
-        copy = image.copy()
-        copy.thumbnail((edge, edge))
-        copy.save(upload_dir / f"{name}-{label}.webp", "WEBP", quality=82, method=4)
-    return Saved(f"uploads/{name}-large.webp", image.width, image.height)
+    return _save_in_sizes(data, f"c{cooperative_id}-{secrets.token_hex(6)}", upload_dir)
 
 
 def save_document_image(data: bytes, document_dir: Path) -> Saved:
@@ -149,12 +147,16 @@ def check_room(product: Product, adding: int) -> None:
         raise InvalidInput(_l("A product has at most 8 photos."))
 
 
-def describe(photo: ProductImage, alt: str) -> None:
-    """What the photo shows, read aloud to people who cannot see it."""
+def clean_alt(alt: str) -> str:
+    """What a photo shows, read aloud to people who cannot see it: one line, 200 at most."""
     alt = " ".join((alt or "").split())
     if len(alt) > 200:
         raise InvalidInput(_l("Describe the photo in 200 characters at most."))
-    photo.alt = alt
+    return alt
+
+
+def describe(photo: ProductImage, alt: str) -> None:
+    photo.alt = clean_alt(alt)
 
 
 def move(photo: ProductImage, step: int) -> None:

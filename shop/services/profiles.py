@@ -183,7 +183,4 @@ def change_photo(coop: Cooperative, photo_id: int, alt: str | None, delete: bool
         for position, item in enumerate(coop.photos):
             item.position = position
         return
-    alt = " ".join((alt or "").split())
-    if len(alt) > 200:
-        raise InvalidInput(_l("Describe the photo in 200 characters at most."))
-    photo.alt = alt
+    photo.alt = images.clean_alt(alt)

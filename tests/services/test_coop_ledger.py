@@ -115,8 +115,8 @@ def test_a_part_cancelled_before_shipping_earns_nothing(catalog):
     assert entries(catalog.viba) == {}
 
 
-@pytest.fixture
-def owed_viba(catalog):
+def sold_to_a_confirmed_account(catalog):
+    """Viba delivered a paid parcel and has a confirmed payout account: (order, owed)."""
     order = paid_transfer(catalog, {catalog.banana.id: 2})
     deliver(order.parts[0])
     db.session.add(
@@ -129,7 +129,12 @@ def owed_viba(catalog):
         )
     )
     db.session.commit()
-    return coop_ledger.balance(catalog.viba.id)
+    return order, coop_ledger.balance(catalog.viba.id)
+
+
+@pytest.fixture
+def owed_viba(catalog):
+    return sold_to_a_confirmed_account(catalog)[1]
 
 
 def test_payouts_never_exceed_what_is_owed(catalog, owed_viba):

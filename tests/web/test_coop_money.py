@@ -3,29 +3,15 @@
 import pytest
 
 from shop.clock import today
-from shop.extensions import db
-from shop.models import BankAccount, BankAccountState
 from shop.services import coop_ledger
 from tests import factories
 from tests.factories import sign_in
-from tests.services.test_coop_ledger import deliver, paid_transfer
+from tests.services.test_coop_ledger import sold_to_a_confirmed_account
 
 
 @pytest.fixture
 def sold(catalog):
-    order = paid_transfer(catalog, {catalog.banana.id: 2})
-    deliver(order.parts[0])
-    db.session.add(
-        BankAccount(
-            cooperative=catalog.viba,
-            bank_bin="970405",
-            account_number="3100205012345",
-            account_name="HTX CHUOI VIBA",
-            state=BankAccountState.CONFIRMED,
-        )
-    )
-    db.session.commit()
-    return order, coop_ledger.balance(catalog.viba.id)
+    return sold_to_a_confirmed_account(catalog)
 
 
 def test_the_office_pays_out_and_the_cooperative_sees_it(client, catalog, sold):
