@@ -853,3 +853,158 @@ JOURNEYS = {
         ("packing", 0, 15, "Đóng gói chống va đập.", "Packed against knocks.", ""),
     ],
 }
+
+# What each demo product's label says: net quantity, ingredients or materials, storage and
+# use, shelf life. The origin is the cooperative's address; community tourism has no label.
+DRY = "Nơi khô ráo, thoáng mát, tránh ánh nắng trực tiếp; đậy kín sau khi mở."
+CRAFT = "Để nơi khô ráo; lau bằng khăn mềm."
+PRINTED = "kể từ ngày sản xuất in trên bao bì"
+LABELS = {
+    "chuoi-say-deo-viba": (
+        "500 g",
+        "Chuối tiêu hồng 100 %.",
+        DRY + " Ăn liền.",
+        f"6 tháng {PRINTED}",
+    ),
+    "chuoi-tieu-hong-viba": (
+        "2 kg",
+        "Chuối tiêu hồng tươi.",
+        "Để nơi thoáng mát, không để tủ lạnh.",
+        "5–7 ngày kể từ ngày thu hoạch",
+    ),
+    "banh-chuoi-viba": (
+        "300 g",
+        "Chuối tiêu hồng, bột mì, trứng gà, đường, bơ.",
+        "Bảo quản mát 2–8 °C; hâm nóng trước khi ăn.",
+        f"10 ngày {PRINTED}",
+    ),
+    "cam-cao-ram": (
+        "5 kg",
+        "Cam sành tươi.",
+        "Để nơi thoáng mát; bảo quản mát để giữ lâu hơn.",
+        "3 tuần kể từ ngày thu hoạch",
+    ),
+    "nuoc-cam-ep-cao-ram": (
+        "330 ml",
+        "Nước cam ép 100 %, không đường, không chất bảo quản.",
+        "Bảo quản mát 2–8 °C; lắc đều trước khi uống; dùng trong 24 giờ sau khi mở.",
+        f"30 ngày {PRINTED}",
+    ),
+    "che-xanh-my-tan": (
+        "200 g",
+        "Búp chè xanh 100 %.",
+        DRY + " Pha với nước 80–90 °C.",
+        f"12 tháng {PRINTED}",
+    ),
+    "che-moc-cau-my-tan": (
+        "100 g",
+        "Búp chè móc câu 100 %.",
+        DRY + " Pha với nước 80–90 °C.",
+        f"12 tháng {PRINTED}",
+    ),
+    "nhan-chin-muon-vai-dao": (
+        "2 kg",
+        "Nhãn tươi.",
+        "Bảo quản mát 2–8 °C.",
+        "7 ngày kể từ ngày thu hoạch",
+    ),
+    "long-nhan-say-vai-dao": ("500 g", "Cùi nhãn sấy 100 %.", DRY, f"12 tháng {PRINTED}"),
+    "cao-xa-den-cao-duong": (
+        "100 g",
+        "Cao đặc xạ đen 100 %.",
+        DRY + " Hòa 2–3 g với nước ấm; phụ nữ có thai hỏi ý kiến thầy thuốc.",
+        f"24 tháng {PRINTED}",
+    ),
+    "tra-xa-den-tui-loc": (
+        "25 túi × 2 g",
+        "Xạ đen 70 %, cỏ ngọt 20 %, cam thảo 10 %.",
+        DRY + " Hãm 1 túi với 150 ml nước sôi trong 5 phút.",
+        f"18 tháng {PRINTED}",
+    ),
+    "mang-tre-kho-thai-son": (
+        "500 g",
+        "Măng tre sấy khô 100 %.",
+        DRY + " Ngâm nước 1–2 ngày, luộc kỹ trước khi chế biến.",
+        f"12 tháng {PRINTED}",
+    ),
+    "que-thanh-thai-son": ("200 g", "Vỏ quế thanh 100 %.", DRY, f"24 tháng {PRINTED}"),
+    "tinh-dau-que-thai-son": (
+        "50 ml",
+        "Tinh dầu vỏ quế nguyên chất 100 %.",
+        "Đậy kín, tránh xa tầm tay trẻ em; không uống; pha loãng trước khi xoa bóp.",
+        f"36 tháng {PRINTED}",
+    ),
+    "mien-dong-thai-son": (
+        "500 g",
+        "Tinh bột dong riềng 100 %.",
+        DRY + " Ngâm nước ấm 10 phút trước khi nấu.",
+        f"12 tháng {PRINTED}",
+    ),
+    "mang-ot-thai-son": (
+        "400 g",
+        "Măng tre 60 %, ớt 20 %, tỏi, muối, đường, giấm.",
+        "Bảo quản mát sau khi mở; dùng đũa sạch khi lấy.",
+        f"6 tháng {PRINTED}",
+    ),
+    "che-tan-cuong-dac-biet": (
+        "500 g",
+        "Búp chè Tân Cương 100 %.",
+        DRY + " Pha với nước 80–90 °C.",
+        f"12 tháng {PRINTED}",
+    ),
+    "ca-phe-arabica-cau-dat": (
+        "500 g",
+        "Hạt cà phê Arabica rang mộc 100 %.",
+        DRY + " Xay ngay trước khi pha.",
+        f"9 tháng {PRINTED}",
+    ),
+    "bo-am-chen-men-lam": (
+        "1 ấm, 6 chén",
+        "Gốm sứ Bát Tràng, men lam vẽ tay.",
+        CRAFT + " Dùng được với nước sôi.",
+        "Không áp dụng",
+    ),
+    "binh-hoa-men-ran": ("1 chiếc, cao 30 cm", "Gốm Bát Tràng, men rạn.", CRAFT, "Không áp dụng"),
+    "gio-may-phu-vinh": (
+        "1 chiếc",
+        "Mây tự nhiên đan tay.",
+        CRAFT + " Tránh để ngoài mưa.",
+        "Không áp dụng",
+    ),
+    "dao-the-nhat-tan": (
+        "1 chậu",
+        "Cây đào thế trồng chậu.",
+        "Đặt nơi thoáng, có nắng nhẹ; tưới khi đất khô.",
+        "Không áp dụng",
+    ),
+    "ruou-bau-da": (
+        "500 ml",
+        "Rượu gạo nấu thủ công, 40 % vol.",
+        "Nơi thoáng mát; không dành cho người dưới 18 tuổi.",
+        "Không áp dụng (rượu trên 10 % vol)",
+    ),
+    "sam-ngoc-linh-ngam-mat-ong": (
+        "500 g",
+        "Mật ong 80 %, củ sâm Ngọc Linh 20 %.",
+        DRY + " Trẻ dưới 1 tuổi không dùng mật ong.",
+        f"24 tháng {PRINTED}",
+    ),
+    "mat-ong-bac-ha-meo-vac": (
+        "500 ml",
+        "Mật ong hoa bạc hà 100 %.",
+        DRY + " Trẻ dưới 1 tuổi không dùng mật ong.",
+        f"24 tháng {PRINTED}",
+    ),
+    "nuoc-mam-phu-quoc-40-do": (
+        "500 ml",
+        "Cá cơm 75 %, muối 25 %; độ đạm 40 °N.",
+        DRY,
+        f"36 tháng {PRINTED}",
+    ),
+    "gao-st25-lua-tom": (
+        "5 kg",
+        "Gạo ST25 100 %.",
+        DRY + " Vo nhẹ trước khi nấu.",
+        f"12 tháng {PRINTED}",
+    ),
+}

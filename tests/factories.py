@@ -42,6 +42,11 @@ def product(coop: Cooperative, category: Category, **fields) -> Product:
         "price": 100_000,
         "stock": 10,
         "gtin": gs1.make_gtin14("89399999", n),
+        "label_origin": "Xã Liên Sơn, tỉnh Phú Thọ, Việt Nam",
+        "label_net_quantity": "500 g",
+        "label_ingredients": "Chuối tiêu hồng 100 %.",
+        "label_storage_use": "Nơi khô ráo, thoáng mát.",
+        "label_shelf_life": "6 tháng kể từ ngày sản xuất",
     } | fields
     item = Product(**values)
     db.session.add(item)

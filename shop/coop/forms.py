@@ -46,6 +46,17 @@ class ProductForm(FlaskForm):
         _l("Weight of one package, packed (grams)"),
         validators=[Optional(), NumberRange(min=1, max=30_000)],
     )
+    label_origin = StringField(
+        _l("Origin (where it was grown or made)"), validators=[Optional(), Length(max=200)]
+    )
+    label_net_quantity = StringField(_l("Net quantity"), validators=[Optional(), Length(max=60)])
+    label_ingredients = TextAreaField(
+        _l("Ingredients or materials"), validators=[Optional(), Length(max=1000)]
+    )
+    label_storage_use = TextAreaField(
+        _l("Storage and use"), validators=[Optional(), Length(max=1000)]
+    )
+    label_shelf_life = StringField(_l("Shelf life"), validators=[Optional(), Length(max=200)])
     active = BooleanField(_l("Active"), default=True)
     photo = MultipleFileField(_l("Photos"))
 
@@ -65,6 +76,7 @@ class SizeForm(FlaskForm):
         _l("Weight of one package, packed (grams)"),
         validators=[Optional(), NumberRange(min=1, max=30_000)],
     )
+    label_net_quantity = StringField(_l("Net quantity"), validators=[Optional(), Length(max=60)])
 
 
 class StockForm(FlaskForm):

@@ -125,6 +125,7 @@ def _data(form: ProductForm) -> products.ProductData:
         description_vi=form.description_vi.data or "",
         description_en=form.description_en.data or "",
         weight_grams=form.weight_grams.data or None,  # empty: read from the unit
+        **{name: getattr(form, name).data or "" for name in products.LABEL_NAMES},
     )
 
 
@@ -195,6 +196,7 @@ def product_add_size(product_id: int):
                 stock=form.opening_stock.data,
                 gtin=(form.gtin.data or "").strip(),
                 weight_grams=form.weight_grams.data or None,
+                label_net_quantity=form.label_net_quantity.data or "",
             ),
         )
     except DomainError as error:

@@ -40,6 +40,15 @@ class Category(db.Model):
         return self.parent or self
 
 
+LABEL_FIELDS = (
+    "label_origin",
+    "label_net_quantity",
+    "label_ingredients",
+    "label_storage_use",
+    "label_shelf_life",
+)
+
+
 class Product(db.Model):
     """A product a cooperative sells, identified worldwide by its GTIN-14."""
 
@@ -92,6 +101,15 @@ class Product(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # What the package's label says (Decree 43/2017/NĐ-CP on goods labels), published so a
+    # buyer reads it before buying. Goods need all of it before they go on sale; a service
+    # (a homestay, a tour) has no label. The producer is the cooperative.
+    label_origin: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    label_net_quantity: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    label_ingredients: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    label_storage_use: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    label_shelf_life: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+
     # Copy of the current OCOP rating, kept by services.ratings so that the
     # catalog can filter and sort 100,000 products by stars through an index.
     # 0 when no stars may be shown. Nullable in the schema only because SQLite would have to
@@ -120,6 +138,17 @@ class Product(db.Model):
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_vi
+
+    @property
+    def needs_label(self) -> bool:
+        """Goods carry a label; community tourism is a service and has none."""
+        return self.category.group.slug != "tourism"
+
+    def label_gaps(self) -> list[str]:
+        """The label fields still empty, by column name (none for a service)."""
+        if not self.needs_label:
+            return []
+        return [name for name in LABEL_FIELDS if not (getattr(self, name) or "").strip()]
 
     def description(self, locale: str) -> str:
         return (

@@ -72,6 +72,20 @@ def _certification(kind, number, issuer, valid_from, valid_to) -> Certification:
     )
 
 
+def _label(slug: str, coop: Cooperative) -> dict[str, str]:
+    """What a demo product's label says (nothing for a tourism service)."""
+    if slug not in demo_data.LABELS:
+        return {}
+    net, ingredients, storage, shelf_life = demo_data.LABELS[slug]
+    return {
+        "label_origin": f"{coop.address}, Việt Nam",
+        "label_net_quantity": net,
+        "label_ingredients": ingredients,
+        "label_storage_use": storage,
+        "label_shelf_life": shelf_life,
+    }
+
+
 def seed_cooperative(data: dict, categories: dict[str, Category], age_days: int) -> Cooperative:
     """Create one demo cooperative with its products and ratings, unless it exists."""
     coop = db.session.scalar(sa.select(Cooperative).where(Cooperative.slug == data["slug"]))
@@ -105,6 +119,7 @@ def seed_cooperative(data: dict, categories: dict[str, Category], age_days: int)
             description_en=desc_en,
             gtin=gs1.make_gtin14(data["prefix"], index),
             created_at=utcnow() - timedelta(days=age_days + index),
+            **_label(slug, coop),
         )
         db.session.add(product)
         for number, (score, level, decided) in enumerate(history, start=1):

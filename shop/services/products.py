@@ -14,7 +14,7 @@ from shop.models import Category, Cooperative, Product
 from shop.services import gs1, inventory
 from shop.services.errors import Conflict, InvalidInput, NotFound
 from shop.services.text import free_slug
-from shop.services.weights import grams_from_unit
+from shop.services.weights import grams_from_unit, stated_quantity
 
 CSV_COLUMNS = (
     "gtin",
@@ -28,7 +28,29 @@ CSV_COLUMNS = (
     "description_vi",
     "description_en",
     "weight_grams",
+    "label_origin",
+    "label_net_quantity",
+    "label_ingredients",
+    "label_storage_use",
+    "label_shelf_life",
 )
+# What each label field is called in messages, and how long it may be.
+LABEL_NAMES = {
+    "label_origin": _l("origin"),
+    "label_net_quantity": _l("net quantity"),
+    "label_ingredients": _l("ingredients or materials"),
+    "label_storage_use": _l("storage and use"),
+    "label_shelf_life": _l("shelf life"),
+}
+LABEL_LIMITS = {
+    "label_origin": 200,
+    "label_net_quantity": 60,
+    "label_ingredients": 1000,
+    "label_storage_use": 1000,
+    "label_shelf_life": 200,
+}
+# A family's sizes differ only by net quantity on their labels.
+SHARED_LABEL_FIELDS = ("label_origin", "label_ingredients", "label_storage_use", "label_shelf_life")
 MAX_PRICE = 99_999_999
 MAX_GRAMS = 30_000  # carriers' light-parcel limit; heavier goods go by freight
 MAX_STOCK = 1_000_000
@@ -50,6 +72,16 @@ class ProductData:
     description_en: str = ""
     stock_change: int = 0  # units received (+) or removed (-) when editing
     weight_grams: int | None = None  # one package; None: read from the unit ("gói 200 g")
+    label_origin: str = ""
+    label_net_quantity: str = ""
+    label_ingredients: str = ""
+    label_storage_use: str = ""
+    label_shelf_life: str = ""
+
+    def label_gaps(self) -> list[str]:
+        if self.category.group.slug == "tourism":
+            return []
+        return [name for name in LABEL_NAMES if not getattr(self, name).strip()]
 
 
 def owned_product(coop: Cooperative, product_id: int) -> Product:
@@ -73,6 +105,8 @@ def products_of(coop: Cooperative) -> list[Product]:
 
 
 def check(data: ProductData, existing: Product | None = None) -> None:
+    if not data.label_net_quantity.strip():  # "hộp 500 g" states it; "bộ 6 chén" must say
+        data.label_net_quantity = stated_quantity(data.unit)
     if not data.name_vi.strip():
         raise InvalidInput(_l("Give the product a Vietnamese name."))
     if not 0 < data.price <= MAX_PRICE:
@@ -81,6 +115,7 @@ def check(data: ProductData, existing: Product | None = None) -> None:
         raise InvalidInput(_l("The stock is a whole number from 0 to 1,000,000."))
     if data.weight_grams is not None and not 1 <= data.weight_grams <= MAX_GRAMS:
         raise InvalidInput(_l("The weight is a whole number of grams from 1 to 30,000."))
+    check_label(data)
     if not gs1.is_valid_gtin(data.gtin):
         raise InvalidInput(
             _l("This GTIN is not valid: check its digits; the last one is a check digit.")
@@ -89,6 +124,28 @@ def check(data: ProductData, existing: Product | None = None) -> None:
     clash = db.session.scalar(sa.select(Product.id).where(Product.gtin == gtin14))
     if clash is not None and (existing is None or clash != existing.id):
         raise Conflict(_l("Another product already uses this GTIN."))
+
+
+def check_label(data: ProductData) -> None:
+    """Label fields within their lengths, and all of them before goods go on sale."""
+    for name, limit in LABEL_LIMITS.items():
+        if len(getattr(data, name).strip()) > limit:
+            raise InvalidInput(
+                _l(
+                    "The label's %(field)s is longer than %(n)s characters.",
+                    field=LABEL_NAMES[name],
+                    n=limit,
+                )
+            )
+    gaps = data.label_gaps()
+    if data.active and gaps:
+        raise InvalidInput(
+            _l(
+                "Before it goes on sale, fill in what its label says: %(fields)s. "
+                "Or save it as not on sale.",
+                fields=", ".join(str(LABEL_NAMES[name]) for name in gaps),
+            )
+        )
 
 
 def create(coop: Cooperative, data: ProductData) -> Product:
@@ -133,6 +190,8 @@ def add_size(main: Product, data: ProductData) -> Product:
     ):
         raise Conflict(_l("This family already has a size called %(unit)s.", unit=data.unit))
     data.name_vi, data.name_en, data.category = main.name_vi, main.name_en, main.category
+    for name in SHARED_LABEL_FIELDS:
+        setattr(data, name, getattr(main, name))
     size = create(main.cooperative, data)
     size.family = main
     _share_family_fields(size, main)
@@ -144,6 +203,8 @@ def _share_family_fields(size: Product, main: Product) -> None:
     size.name_vi, size.name_en = main.name_vi, main.name_en
     size.description_vi, size.description_en = main.description_vi, main.description_en
     size.category = main.category
+    for name in SHARED_LABEL_FIELDS:
+        setattr(size, name, getattr(main, name))
 
 
 def _apply(product: Product, data: ProductData) -> None:
@@ -153,6 +214,8 @@ def _apply(product: Product, data: ProductData) -> None:
     product.gtin = data.gtin.zfill(14)
     product.description_vi, product.description_en = data.description_vi, data.description_en
     product.weight_grams = data.weight_grams or grams_from_unit(product.unit)
+    for name in LABEL_NAMES:
+        setattr(product, name, getattr(data, name).strip())
 
 
 def change_stock(product: Product, delta: int) -> int:
@@ -194,6 +257,7 @@ def export_csv(coop: Cooperative) -> str:
                     p.description_vi,
                     p.description_en,
                     p.weight_grams or "",
+                    *(getattr(p, name) for name in LABEL_NAMES),
                 )
             ]
         )
@@ -236,6 +300,9 @@ def import_csv(coop: Cooperative, text: str, categories: dict[str, Category]) ->
             )
             if existing is not None and existing.cooperative_id != coop.id:
                 raise Conflict(_l("Another product already uses this GTIN."))
+            if existing is not None:  # a file without the label's columns keeps the label
+                for name in LABEL_NAMES.keys() - set(reader.fieldnames or []):
+                    setattr(data, name, getattr(existing, name))
             check(data, existing)
             rows.append((data, existing))
         except (InvalidInput, Conflict) as error:
@@ -275,4 +342,5 @@ def _row_data(row: dict, categories: dict[str, Category]) -> ProductData:
         description_vi=row.get("description_vi") or "",
         description_en=row.get("description_en") or "",
         weight_grams=integer("weight_grams") if (row.get("weight_grams") or "").strip() else None,
+        **{name: (row.get(name) or "").strip() for name in LABEL_NAMES},
     )

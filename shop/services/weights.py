@@ -25,3 +25,9 @@ def grams_from_unit(unit: str) -> int:
         int(packs.group(1)) if packs else 1
     )
     return grams + PACKAGING_GRAMS if grams else 0
+
+
+def stated_quantity(unit: str) -> str:
+    """The net quantity a unit states ("hộp quà 1 kg" → "1 kg"), or "" when it states none."""
+    match = _AMOUNT.search(unit or "")
+    return match.group(0) if match else ""

@@ -48,6 +48,11 @@ def product_form(**overrides):
         "stock": "12",
         "gtin": NEW_GTIN,
         "active": "y",
+        "label_origin": "Xã Mỹ Tân, tỉnh Cao Bằng, Việt Nam",
+        "label_net_quantity": "500 ml",
+        "label_ingredients": "Mật ong rừng 100 %.",
+        "label_storage_use": "Nơi khô ráo, thoáng mát.",
+        "label_shelf_life": "24 tháng kể từ ngày sản xuất",
     } | overrides
 
 
@@ -179,7 +184,10 @@ def test_csv_export_then_import_updates_and_creates(client, member, catalog):
     text = exported.get_data(as_text=True).lstrip("\ufeff")
     assert "Chuối sấy dẻo Viba" in text and "Chè xanh" not in text
     text = text.replace(",85000,10,", ",88000,40,")  # a stock from a stale file is not applied
-    text += f"{NEW_GTIN},Mật ong rừng,Wild honey,processed-food,chai,250000,5,1,,\n"
+    text += (
+        f"{NEW_GTIN},Mật ong rừng,Wild honey,processed-food,chai,250000,5,1,,,,"
+        "Cao Bằng,500 ml,Mật ong 100 %,Nơi khô ráo,24 tháng\n"
+    )
     response = client.post(
         "/coop/products/import",
         data={"file": (io.BytesIO(text.encode()), "p.csv")},
@@ -205,7 +213,7 @@ def test_csv_export_then_import_updates_and_creates(client, member, catalog):
 def test_csv_import_is_all_or_nothing_with_a_report_per_row(client, member, catalog):
     rows = [
         "gtin,name_vi,name_en,group,unit,price,stock,active",
-        f"{NEW_GTIN},Mật ong,Honey,processed-food,chai,250000,5,1",
+        f"{NEW_GTIN},Mật ong,Honey,processed-food,chai,250000,5,0",  # not on sale: no label
         "123,Sai mã,Bad,processed-food,chai,1000,1,1",
         f"{gs1.make_gtin14('89360555', 2)},Không nhóm,No group,nope,chai,1000,1,1",
         f"{catalog.tea.gtin},Của người khác,Not mine,tea,gói,1000,1,1",
