@@ -40,6 +40,8 @@ class Config:
     # Certificates' documents: private until the office verifies them, so not under UPLOAD_DIR.
     DOCUMENT_DIR = os.environ.get("DOCUMENT_DIR", str(INSTANCE_DIR / "documents"))
     LABEL_DIR = os.environ.get("LABEL_DIR", str(INSTANCE_DIR / "labels"))
+    # Buyers' photos of parcels they complain about: private (labels show their address).
+    COMPLAINT_PHOTO_DIR = os.environ.get("COMPLAINT_PHOTO_DIR", str(INSTANCE_DIR / "complaints"))
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024  # a 5 MB photo and its form
     SCAN_WARNING_THRESHOLD = _env_int("SCAN_WARNING_THRESHOLD", 5)
     QR_ERROR_CORRECTION = os.environ.get("QR_ERROR_CORRECTION", "M")
@@ -86,6 +88,19 @@ class Config:
     SMS_API_KEY = os.environ.get("SMS_API_KEY", "")
     SMS_SECRET_KEY = os.environ.get("SMS_SECRET_KEY", "")
     SMS_BRANDNAME = os.environ.get("SMS_BRANDNAME", "OCOPSHOP")
+    # Returns and complaints (see the returns policy): days after delivery to open one, days
+    # the cooperative has to answer, days for returned goods to reach it; then the office decides.
+    RETURN_WINDOW_DAYS = _env_int("RETURN_WINDOW_DAYS", 7)
+    COMPLAINT_ANSWER_DAYS = _env_int("COMPLAINT_ANSWER_DAYS", 2)
+    RETURN_GOODS_DAYS = _env_int("RETURN_GOODS_DAYS", 10)
+    # How long personal data is kept, in days (the privacy policy states the same; enforced by
+    # the daily `enforce-retention` job). Orders' contact details: 10 years, as the Law on
+    # Accounting asks of the documents behind the books; then only the amounts remain.
+    RETAIN_ORDER_DETAILS_DAYS = _env_int("RETAIN_ORDER_DETAILS_DAYS", 3653)
+    RETAIN_SCAN_NETWORKS_DAYS = _env_int("RETAIN_SCAN_NETWORKS_DAYS", 365)
+    RETAIN_REPORT_CONTACTS_DAYS = _env_int("RETAIN_REPORT_CONTACTS_DAYS", 365)
+    RETAIN_SENT_MESSAGES_DAYS = _env_int("RETAIN_SENT_MESSAGES_DAYS", 90)
+    RETAIN_OFFICE_VIEWS_DAYS = _env_int("RETAIN_OFFICE_VIEWS_DAYS", 730)
     # The platform's commission on the goods a cooperative sells, in basis points (500 = 5 %).
     PLATFORM_FEE_BASIS_POINTS = _env_int("PLATFORM_FEE_BASIS_POINTS", 500)
 

@@ -36,7 +36,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reconcile_command)
     app.cli.add_command(sync_ledger_command)
     app.cli.add_command(warn_expiring_command)
+    app.cli.add_command(remind_complaints_command)
     app.cli.add_command(seed_policies_command)
+    app.cli.add_command(enforce_retention_command)
     app.cli.add_command(outbox_command)
 
 
@@ -204,7 +206,8 @@ def reconcile_command() -> None:
 
 @click.command("seed-policies")
 def seed_policies_command() -> None:
-    """Publish the bundled policies the shop has not published yet (safe to run again)."""
+    """Publish bundled policies not published yet, or changed and never edited by the office
+    (safe to run again; run it after an upgrade)."""
     from shop.services import policies
 
     count = policies.seed()
@@ -221,6 +224,29 @@ def warn_expiring_command() -> None:
     sent = warn_expiring(today())
     transaction.commit()
     click.echo(f"{sent} expiry warnings sent.")
+
+
+@click.command("enforce-retention")
+def enforce_retention_command() -> None:
+    """Remove personal data kept past its time (run daily; the worker's beat does)."""
+    from flask import current_app
+
+    from shop.services import personal_data
+
+    done = personal_data.enforce_retention(personal_data.Retention.from_config(current_app.config))
+    transaction.commit()
+    click.echo(", ".join(f"{kind}: {count}" for kind, count in done.items()))
+
+
+@click.command("remind-complaints")
+def remind_complaints_command() -> None:
+    """Remind cooperatives of complaints due within a day; past-due ones go to the office
+    (run daily; the worker's beat does)."""
+    from shop.services.complaints import remind_complaints
+
+    reminded, escalated = remind_complaints()
+    transaction.commit()
+    click.echo(f"{reminded} reminders sent, {escalated} complaints sent to the office.")
 
 
 @click.command("sync-ledger")

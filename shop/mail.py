@@ -16,14 +16,35 @@ from shop.services import outbox
 
 
 def queue(to: str, subject: str, body: str) -> None:
+    """Queue an email. Every one ends with a link that stops news and offers in one click
+    (and says so in its List-Unsubscribe headers); messages about orders still come."""
     if to:
-        outbox.enqueue("email", to=to, subject=subject, body=body)
+        link = unsubscribe_url(to)
+        footer = _("No more news and offers from the OCOP Shop: %(link)s", link=link)
+        body = f"{body.rstrip()}\n\n-- \n{footer}\n"
+        outbox.enqueue("email", to=to, subject=subject, body=body, unsubscribe=link)
+
+
+def unsubscribe_url(email: str) -> str:
+    from shop.services.consents import unsubscribe_token
+    from shop.templating import external_url
+
+    token = unsubscribe_token(email, current_app.config["SECRET_KEY"])
+    return external_url("auth.unsubscribe", token=token)
 
 
 @outbox.handler("email")
 def deliver_email(message: dict) -> None:
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    EmailMessage(message["subject"], message["body"], sender, [message["to"]]).send()
+    headers = {}
+    if message.get("unsubscribe"):  # RFC 8058: mail apps offer a one-click button
+        headers = {
+            "List-Unsubscribe": f"<{message['unsubscribe']}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    EmailMessage(
+        message["subject"], message["body"], sender, [message["to"]], headers=headers
+    ).send()
 
 
 def send_order_placed(order: Order, order_url: str) -> None:

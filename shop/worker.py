@@ -74,6 +74,14 @@ BEAT_SCHEDULE = {
         "task": "shop.notify.warn_expiring",
         "schedule": crontab(hour=7, minute=0),  # once a day, in working hours
     },
+    "remind-complaints": {
+        "task": "shop.complaints.remind",
+        "schedule": crontab(hour=8, minute=0),  # once a day, in working hours
+    },
+    "enforce-retention": {
+        "task": "shop.personal_data.enforce_retention",
+        "schedule": crontab(hour=2, minute=30),  # once a day, at night
+    },
 }
 
 
@@ -103,6 +111,26 @@ def _register_tasks(celery: Celery) -> None:
         sent = warn_expiring(today())
         transaction.commit()
         return sent
+
+    @celery.task(name="shop.personal_data.enforce_retention", shared=False)
+    def enforce_retention() -> dict[str, int]:
+        from flask import current_app
+
+        from shop.services import personal_data
+
+        done = personal_data.enforce_retention(
+            personal_data.Retention.from_config(current_app.config)
+        )
+        transaction.commit()
+        return done
+
+    @celery.task(name="shop.complaints.remind", shared=False)
+    def remind_complaints() -> tuple[int, int]:
+        from shop.services.complaints import remind_complaints
+
+        done = remind_complaints()
+        transaction.commit()
+        return done
 
     @celery.task(name="shop.ratings.expire_lapsed", shared=False)
     def expire_lapsed() -> int:

@@ -221,4 +221,5 @@ CHECKOUT_FORM = {
     "province": "ho_chi_minh",
     "ward": "phuong ben thanh",
     "street": "12 Lê Lợi",
+    "agree": "y",  # the terms and privacy policy
 }

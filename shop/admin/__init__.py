@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from shop.admin import views  # noqa: E402,F401
+from shop.admin import complaint_views, views  # noqa: E402,F401

@@ -55,6 +55,7 @@ from shop.services import (
     moderation,
     orders,
     outbox,
+    personal_data,
     profiles,
     ratings,
     recalls,
@@ -269,7 +270,15 @@ def _role_form(user: User) -> RoleForm:
 def user_detail(user_id: int):
     """One account and the form to change its role."""
     user = admin.user(user_id)
+    if user.role is Role.CUSTOMER:
+        personal_data.log_access(current_user, "account", subject=user)
     return render_template("admin/user.html", user=user, form=_role_form(user))
+
+
+@bp.get("/data-access")
+def data_access():
+    """Who at the office opened which buyer's data, newest first (kept two years)."""
+    return render_template("admin/data_access.html", entries=personal_data.access_log())
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -325,8 +334,11 @@ def _render_order(order: Order, error: str = "", status: int = 200, **forms):
 
 @bp.get("/orders/<int:order_id>")
 def order_detail(order_id: int):
-    """An order: buyer, parts and their history, payments, refunds and the office's actions."""
-    return _render_order(orders.by_id(order_id))
+    """An order: buyer, parts and their history, payments, refunds and the office's actions.
+    The buyer's details are on it, so the view is logged."""
+    order = orders.by_id(order_id)
+    personal_data.log_access(current_user, "order", order=order)
+    return _render_order(order)
 
 
 @bp.post("/orders/<int:order_id>/transfer")

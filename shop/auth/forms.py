@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from shop.forms import ConsentFields
 from shop.models import CooperativeKind
 from shop.services.accounts import MIN_PASSWORD
 from shop.services.places import provinces
@@ -32,8 +33,8 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("Email"), validators=EMAIL)
 
 
-class ChoosePasswordForm(FlaskForm):
-    """The password of a new account, chosen from the emailed link."""
+class ChoosePasswordForm(ConsentFields, FlaskForm):
+    """The password of a new account, chosen from the emailed link, and the consents."""
 
     password = PasswordField(_l("Password"), validators=NEW_PASSWORD)
     confirm = PasswordField(
@@ -115,3 +116,21 @@ class NotificationsForm(FlaskForm):
     by_email = BooleanField(_l("Email"))
     by_zalo = BooleanField(_l("Zalo"))
     by_sms = BooleanField(_l("SMS"))
+
+
+class MarketingForm(FlaskForm):
+    """News and offers: on or off, from the account page."""
+
+    wanted = BooleanField(_l("Send me news and offers from the OCOP Shop"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(message=_l("Type your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    sure = BooleanField(
+        _l("I understand that my account, reviews and cart are deleted for good"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )

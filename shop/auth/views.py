@@ -13,18 +13,20 @@ from shop.auth.forms import (
     ChangePasswordForm,
     ChoosePasswordForm,
     CooperativeApplicationForm,
+    DeleteAccountForm,
     LoginForm,
+    MarketingForm,
     NotificationsForm,
     RegisterForm,
     ResetForm,
     ResetRequestForm,
 )
 from shop.cart import store
-from shop.extensions import limiter
+from shop.extensions import csrf, limiter
 from shop.mail import send_account_exists, send_password_reset, send_registration_link
 from shop.models import CooperativeKind, Role
 from shop.security import is_safe_next
-from shop.services import accounts, orders, personal_data
+from shop.services import accounts, consents, orders, personal_data
 from shop.services.errors import DomainError
 from shop.templating import external_url
 
@@ -97,7 +99,9 @@ def register_finish(token: str):
     form = ChoosePasswordForm()
     if form.validate_on_submit():
         try:
-            user = accounts.finish_registration(token, form.password.data, secret)
+            user = accounts.finish_registration(
+                token, form.password.data, secret, marketing=form.marketing.data
+            )
         except DomainError as error:
             transaction.rollback()
             form.password.errors.append(str(error))
@@ -217,12 +221,26 @@ def settings():
                 flash(_("Your email has been changed."), "success")
                 return redirect(url_for("auth.settings"))
         status = 400
+    return _settings_page(password_form=password_form, email_form=email_form), status
+
+
+def _settings_page(**forms) -> str:
+    """The account page, with any form that failed kept as the person filled it."""
+    user = current_user._get_current_object()
+    wants = consents.wants_marketing(user.email, user)
+    defaults = {
+        "password_form": ChangePasswordForm(prefix="pw", formdata=None),
+        "email_form": ChangeEmailForm(prefix="em", formdata=None),
+        "notify_form": _notifications_form(),
+        "marketing_form": MarketingForm(prefix="mk", formdata=None, data={"wanted": wants}),
+        "delete_form": DeleteAccountForm(prefix="del", formdata=None),
+    }
     return render_template(
         "auth/settings.html",
-        password_form=password_form,
-        email_form=email_form,
-        notify_form=_notifications_form(),
-    ), status
+        **(defaults | forms),
+        wants_marketing=wants,
+        consent_records=consents.of(user),
+    )
 
 
 def _notifications_form(formdata=None) -> NotificationsForm:
@@ -261,12 +279,51 @@ def notifications():
             return redirect(url_for("auth.settings"), code=303)
     if error:
         form.phone.errors.append(error)
-    return render_template(
-        "auth/settings.html",
-        password_form=ChangePasswordForm(prefix="pw", formdata=None),
-        email_form=ChangeEmailForm(prefix="em", formdata=None),
-        notify_form=form,
-    ), 400
+    return _settings_page(notify_form=form), 400
+
+
+@bp.post("/marketing")
+@login_required
+def marketing():
+    """News and offers on or off; each change is a consent record (or its withdrawal)."""
+    form = MarketingForm(prefix="mk")
+    if not form.validate():
+        return _settings_page(marketing_form=form), 400
+    consents.set_marketing(current_user._get_current_object(), form.wanted.data)
+    flash(
+        _("You will get news and offers.") if form.wanted.data else _("No more news and offers."),
+        "success",
+    )
+    return redirect(url_for("auth.settings", _anchor="privacy"), code=303)
+
+
+@bp.post("/delete")
+@login_required
+def delete_account():
+    """Delete my account (orders are kept for the time the law asks, then anonymised)."""
+    form = DeleteAccountForm(prefix="del")
+    if form.validate():
+        try:
+            personal_data.delete_account(current_user._get_current_object(), form.password.data)
+        except DomainError as error:
+            transaction.rollback()
+            form.password.errors.append(str(error))
+            return _settings_page(delete_form=form), error.status_code
+        logout_user()
+        flash(_("Your account is deleted. Thank you for buying from the cooperatives."), "info")
+        return redirect(url_for("catalog.home"), code=303)
+    return _settings_page(delete_form=form), 400
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the authority; mail apps post here without a form (RFC 8058)
+def unsubscribe(token: str):
+    """Stop news and offers to the address of the link, from any message, in one click."""
+    email = consents.email_of_unsubscribe(token, current_app.config["SECRET_KEY"])
+    done = request.method == "POST"
+    if done:
+        consents.withdraw_marketing(email)
+    return render_template("auth/unsubscribe.html", email=email, done=done)
 
 
 @bp.get("/data.<any(json, csv):fmt>")

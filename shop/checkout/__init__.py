@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("checkout", __name__)
 
-from shop.checkout import views  # noqa: E402,F401
+from shop.checkout import complaint_views, views  # noqa: E402,F401

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from shop.forms import ConsentFields
 from shop.models import PaymentMethod
 from shop.services.places import province_by_code, provinces, ward_in
 
@@ -36,7 +37,7 @@ def normalize_phone(raw: str) -> str | None:
     return f"0{match.group(1)}" if match else None
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(ConsentFields, FlaskForm):
     # autocomplete lets phones fill the form; the phone field brings up the number pad.
     full_name = StringField(
         _l("Full name"),

@@ -27,7 +27,7 @@ from shop.extensions import csrf
 from shop.i18n import current_language
 from shop.mail import send_order_placed
 from shop.models import Order, PaymentMethod, PaymentStatus
-from shop.services import cart, orders, payments, qr
+from shop.services import cart, complaints, orders, payments, qr
 from shop.services import checkout as checkout_service
 from shop.services.errors import DomainError
 from shop.services.notify import events
@@ -95,6 +95,7 @@ def _place(form: CheckoutForm, items: cart.Items):
         holds=payments.hold_minutes(config),
         user_id=_user_id(),
         language=current_language(),
+        marketing=form.marketing.data,
     )
     try:
         placed = checkout_service.place(
@@ -142,6 +143,7 @@ def _start_card_payment(order: Order):
 def order_page(token: str):
     """An order as its buyer sees it (the link is the secret): parts, status, payment."""
     order = orders.by_token(token)
+    part_complaints = complaints.for_order(order)
     vietqr = None
     if (
         order.payment_method is PaymentMethod.VIETQR
@@ -158,6 +160,8 @@ def order_page(token: str):
             and order.payment_status is PaymentStatus.UNPAID,
             card_enabled=payments.card_enabled(current_app.config),
             cancellable=all(p.status in orders.CANCELLABLE for p in order.parts),
+            complaints=part_complaints,
+            complaint_windows=complaints.openable(order, part_complaints),
         )
     )
     response.headers["Referrer-Policy"] = "no-referrer"  # the URL is the buyer's key

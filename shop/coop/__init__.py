@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("coop", __name__, url_prefix="/coop")
 
-from shop.coop import money_views, profile_views, views  # noqa: E402,F401
+from shop.coop import complaint_views, money_views, profile_views, views  # noqa: E402,F401

@@ -1,6 +1,13 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from shop.models.catalog import Category, Product, ProductImage
+from shop.models.complaints import (
+    Complaint,
+    ComplaintPhoto,
+    ComplaintReason,
+    ComplaintStatus,
+    Remedy,
+)
 from shop.models.cooperative import (
     BankAccount,
     BankAccountState,
@@ -34,6 +41,7 @@ from shop.models.payments import (
     RefundState,
 )
 from shop.models.policy import PolicyVersion
+from shop.models.privacy import Consent, ConsentPurpose, DataAccess
 from shop.models.rating import OcopLevel, OcopRating
 from shop.models.review import Review
 from shop.models.trace import (
@@ -58,10 +66,17 @@ __all__ = [
     "Category",
     "Certification",
     "CertificationKind",
+    "Complaint",
+    "ComplaintPhoto",
+    "ComplaintReason",
+    "ComplaintStatus",
+    "Consent",
+    "ConsentPurpose",
     "Cooperative",
     "CooperativeKind",
     "CooperativePhoto",
     "CounterfeitReport",
+    "DataAccess",
     "EntryKind",
     "LabelRun",
     "LabelRunState",
@@ -91,6 +106,7 @@ __all__ = [
     "Refund",
     "RefundKind",
     "RefundState",
+    "Remedy",
     "Review",
     "Role",
     "Scan",

@@ -39,7 +39,7 @@ class RefundState(enum.StrEnum):
 
 class RefundKind(enum.StrEnum):
     SETTLEMENT = "settlement"  # money beyond what the live parts are worth
-    GOODWILL = "goodwill"  # the office gave part of the price back; parts unchanged
+    GOODWILL = "goodwill"  # part of the price given back; parts unchanged
 
 
 class Payment(db.Model):
@@ -91,6 +91,11 @@ class Refund(db.Model):
     )
     payment_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("payment.id", ondelete="SET NULL"), index=True
+    )
+    # Goodwill for one part (a complaint about one parcel) is charged to that part's
+    # cooperative alone; without a part it is shared by the order's parts.
+    part_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("order_part.id", ondelete="SET NULL"), index=True
     )
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     provider: Mapped[Provider] = mapped_column(str_enum(Provider))

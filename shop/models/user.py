@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     notify_email: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     notify_zalo: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     notify_sms: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Set when the person deleted the account: what identified them is gone from the row.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     cooperative: Mapped[Cooperative | None] = relationship()
 

@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from shop.extensions import db
-from shop.models import Cooperative, CooperativeKind, Role, User
+from shop.models import ConsentPurpose, Cooperative, CooperativeKind, Role, User
 from shop.models.user import new_session_token
-from shop.services import profiles
+from shop.services import consents, profiles
 from shop.services.errors import Conflict, InvalidInput
 from shop.services.text import free_slug
 
@@ -73,10 +73,17 @@ def registration_of(token: str, secret_key: str) -> tuple[str, str]:
     return data["email"], data.get("name", "")
 
 
-def finish_registration(token: str, password: str, secret_key: str) -> User:
-    """Create the account of a registration link (the link proves the address is theirs)."""
+def finish_registration(
+    token: str, password: str, secret_key: str, *, marketing: bool = False
+) -> User:
+    """Create the account of a registration link (the link proves the address is theirs),
+    recording the person's consent to the terms and privacy policy, and to news if chosen."""
     email, name = registration_of(token, secret_key)
-    return register(email, password, name)
+    user = register(email, password, name)
+    consents.record(ConsentPurpose.TERMS, email, "registration", user=user)
+    if marketing:
+        consents.record(ConsentPurpose.MARKETING, email, "registration", user=user)
+    return user
 
 
 def register(

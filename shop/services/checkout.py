@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from shop.extensions import db
-from shop.models import Order, PaymentMethod
-from shop.services import cart, orders
+from shop.models import ConsentPurpose, Order, PaymentMethod
+from shop.services import cart, consents, orders
 from shop.services.payments.base import PaymentProvider, Urls
 from shop.services.pricing import DeliveryRule
 
@@ -37,6 +37,16 @@ class Checkout:
     holds: dict[str, int]
     user_id: int | None
     language: str
+    marketing: bool = False  # the buyer ticked "news and offers"
+
+
+def _record_consents(order: Order, marketing: bool) -> None:
+    """The buyer agreed to the terms and privacy policy to place it, and maybe to news."""
+    consents.record(ConsentPurpose.TERMS, order.email, "checkout", order=order, user=order.user)
+    if marketing and not consents.wants_marketing(order.email, order.user):
+        consents.record(
+            ConsentPurpose.MARKETING, order.email, "checkout", order=order, user=order.user
+        )
 
 
 def already_placed(key: str, user_id: int | None) -> Order | None:
@@ -79,6 +89,7 @@ def place(
         if found is None:
             raise
         return Placed(found, again=True)
+    _record_consents(order, checkout.marketing)
     if checkout.method is not PaymentMethod.CARD:
         provider.start(order, urls_for(order))
     clear_cart()

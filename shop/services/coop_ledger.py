@@ -4,7 +4,8 @@ A part earns its cooperative money once it reached the buyer and the shop holds 
 card and VietQR parts when delivered (they are paid before they ship), cash-on-delivery parts
 when the courier has handed the cash over. From that sale come refunds given back for the
 part (all of it when the part is refunded, a share of an order's goodwill refund otherwise)
-and the platform's fee on the goods. ``sync`` writes the difference between what the facts
+and the platform's fee on the goods. Goodwill given for one part (a complaint about its parcel)
+is charged to that part alone. ``sync`` writes the difference between what the facts
 say and what the entries already say, so it can run after any change, as often as needed;
 it runs before every commit that touched an order. The office's payouts are entries too,
 never more than the balance.
@@ -107,7 +108,8 @@ def sync(order: Order, basis_points: int | None = None) -> int:
     recorded = _recorded([part.id for part in order.parts])
     written = 0
     for part in order.parts:
-        for kind, target in targets(part, shares.get(part.id, 0), basis_points).items():
+        given = min(shares.get(part.id, 0) + orders.part_goodwill(part), part.total)
+        for kind, target in targets(part, given, basis_points).items():
             difference = target - recorded.get((part.id, kind), 0)
             if difference:
                 db.session.add(

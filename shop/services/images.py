@@ -139,6 +139,17 @@ def save_document_image(data: bytes, document_dir: Path) -> Saved:
     return Saved(filename, image.width, image.height)
 
 
+def save_complaint_photo(data: bytes, directory: Path) -> Saved:
+    """A buyer's photo of a parcel they complain about: re-encoded, metadata dropped, and
+    kept in a private folder (a parcel's label shows the buyer's name and address)."""
+    image = _open(data)
+    image.thumbnail((SIZES["large"], SIZES["large"]))
+    directory.mkdir(parents=True, exist_ok=True)
+    filename = f"k-{secrets.token_hex(8)}.webp"
+    image.save(directory / filename, "WEBP", quality=80, method=4)
+    return Saved(filename, image.width, image.height)
+
+
 MAX_PHOTOS = 8
 
 

@@ -403,19 +403,35 @@ def refunded(order: Order) -> int:
 
 
 def goodwill(order: Order) -> int:
-    return sum(r.amount for r in order.refunds if r.kind is RefundKind.GOODWILL)
+    """Goodwill given on the order as a whole (shared by its parts)."""
+    return sum(
+        r.amount for r in order.refunds if r.kind is RefundKind.GOODWILL and r.part_id is None
+    )
+
+
+def part_goodwill(part: OrderPart) -> int:
+    """Goodwill given for this part alone (a complaint about its parcel)."""
+    return sum(
+        r.amount
+        for r in part.order.refunds
+        if r.kind is RefundKind.GOODWILL and r.part_id == part.id
+    )
 
 
 def keeps(order: Order) -> int:
-    """What the shop may keep of the money received, given the live parts."""
+    """What the shop may keep of the money received, given the live parts.
+
+    A live part's own goodwill lowers what it is worth; once the part is refunded in full,
+    that goodwill was simply the first instalment of its refund."""
     if order.payment_status is P.UNPAID:
         return order.amount_due  # a part payment is kept while the rest is awaited
     if order.payment_status is P.PAID:
-        worth = order.amount_due
+        live = [p for p in order.parts if p.is_live]
     elif order.payment_status is P.ON_DELIVERY:
-        worth = sum(p.total for p in order.parts if p.is_live and p.cash_received_at)
+        live = [p for p in order.parts if p.is_live and p.cash_received_at]
     else:
-        worth = 0
+        live = []
+    worth = sum(p.total - part_goodwill(p) for p in live)
     return max(worth - goodwill(order), 0)
 
 
@@ -447,6 +463,7 @@ def _refund(
     *,
     payment: Payment | None = None,
     kind: RefundKind = RefundKind.SETTLEMENT,
+    part: OrderPart | None = None,
 ) -> list[Refund]:
     """Give ``amount`` back, taken from the payments that brought it, newest first."""
     sources = (
@@ -460,10 +477,12 @@ def _refund(
         room = source.amount_received - sum(r.amount for r in source.refunds)
         take = min(room, left)
         if take > 0:
-            made.append(_add_refund(order, take, source.provider, source, reason, kind=kind))
+            made.append(
+                _add_refund(order, take, source.provider, source, reason, kind=kind, part=part)
+            )
             left -= take
     if left > 0:  # cash handed to a courier goes back by hand
-        made.append(_add_refund(order, left, Provider.COD, None, reason, kind=kind))
+        made.append(_add_refund(order, left, Provider.COD, None, reason, kind=kind, part=part))
     from shop.mail import send_refund_notice
 
     send_refund_notice(order, made)
@@ -479,11 +498,13 @@ def _add_refund(
     *,
     kind: RefundKind = RefundKind.SETTLEMENT,
     sent: bool = False,
+    part: OrderPart | None = None,
 ) -> Refund:
     by_provider = provider is Provider.STRIPE and payment is not None and payment.payment_intent
     refund = Refund(
         order=order,
         payment=payment,
+        part_id=part.id if part is not None else None,
         amount=amount,
         provider=provider,
         manual=not by_provider,
@@ -525,6 +546,47 @@ def office_refund(order: Order, amount: int, reason: str) -> bool:
     _refund_parts(order, reason)
     _stop_open_payments(order)
     settle(order, reason)
+    return True
+
+
+def part_refundable(part: OrderPart) -> int:
+    """What may still be given back for one part: its total less its own goodwill, and
+    never more than the order still holds."""
+    if not part.is_live:
+        return 0
+    return max(min(part.total - part_goodwill(part), refundable(part.order)), 0)
+
+
+def refund_part(part: OrderPart, amount: int | None, reason: str) -> bool:
+    """Give money back for one delivered part (a complaint about its parcel), charged to its
+    cooperative alone. Everything left on the part (``amount`` None, or all of it) refunds
+    the part (True); less is goodwill tied to the part. Stock is not touched here: goods
+    come back to the shelf only when the cooperative has them in hand."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("Give a reason for the refund."))
+    if part.status is not S.DELIVERED:
+        raise Conflict(_l("Only a delivered parcel can be refunded this way."))
+    if part.order.payment_method is PaymentMethod.COD and part.cash_received_at is None:
+        raise Conflict(
+            _l(
+                "The cash for this parcel is not recorded as received yet: "
+                "record it on the Orders page first."
+            )
+        )
+    left = part_refundable(part)
+    if left <= 0:
+        raise Conflict(_l("Nothing is left to refund on this parcel."))
+    if amount is None:
+        amount = left
+    if not isinstance(amount, int) or not 1 <= amount <= left:
+        raise InvalidInput(_l("The refund must be a whole number of đồng from 1 to %(n)s.", n=left))
+    if amount < part.total - part_goodwill(part):
+        _refund(part.order, amount, reason, kind=RefundKind.GOODWILL, part=part)
+        db.session.flush()
+        return False
+    transition(part, S.REFUNDED, reason)
+    settle(part.order, reason)
     return True
 
 

@@ -54,6 +54,7 @@ def fill_delivery(page: Page, name: str, email: str) -> None:
     page.get_by_label("Tỉnh, thành phố").select_option(label="Hồ Chí Minh")
     page.get_by_label("Phường, xã").fill("Bến Thành")
     page.get_by_label("Địa chỉ (số nhà, đường, thôn)").fill("12 Lê Lợi")
+    page.get_by_label("Tôi đã đọc và đồng ý").check()
 
 
 def place_order(page: Page, method: str) -> None:

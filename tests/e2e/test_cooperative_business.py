@@ -19,6 +19,7 @@ from shop.models import Order
 from shop.services import gs1
 from tests import factories
 from tests.e2e.test_checkout import fill_delivery, order_number_on, place_order
+from tests.e2e.test_dashboards import fill_label
 from tests.fake_gateways import gateways_on
 
 ADMIN = "admin@ocop.example.vn"
@@ -115,6 +116,7 @@ def test_a_cooperative_runs_its_business(new_page, sign_in, e2e_app, e2e_db, scr
     coop.get_by_label("Giá", exact=True).fill("150000")
     coop.get_by_label("Tồn kho ban đầu").fill("30")
     coop.get_by_label("Mã GTIN").fill(SMALL)
+    fill_label(coop, "Mật ong hoa cà phê 100 %.")
     coop.get_by_label("Ảnh").set_input_files([png("#c98a00"), png("#7a5200")])
     coop.get_by_role("button", name="Lưu").click()
     coop.get_by_role("link", name="Mật ong hoa cà phê").click()

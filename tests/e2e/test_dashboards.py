@@ -27,6 +27,15 @@ def photo(tmp_path) -> str:
     return str(path)
 
 
+def fill_label(page: Page, ingredients: str) -> None:
+    """What the package's label says: goods go on sale only with it (the net quantity is
+    read from the unit)."""
+    page.get_by_label("Xuất xứ (nơi trồng hoặc sản xuất)").fill("Xã Liên Sơn, tỉnh Phú Thọ")
+    page.get_by_label("Thành phần hoặc nguyên liệu").fill(ingredients)
+    page.get_by_label("Bảo quản và sử dụng").fill("Nơi khô ráo, thoáng mát.")
+    page.get_by_label("Hạn sử dụng", exact=True).fill("12 tháng kể từ ngày sản xuất")
+
+
 def test_cooperative_adds_a_product_a_lot_and_a_harvest(page: Page, sign_in, tmp_path, screenshot):
     name, gtin = "Mứt chuối gừng Viba", make_gtin14("89360777", 1)
     sign_in(page, VIBA_MEMBER)
@@ -41,6 +50,7 @@ def test_cooperative_adds_a_product_a_lot_and_a_harvest(page: Page, sign_in, tmp
     page.get_by_label("Giá", exact=True).fill("65000")
     page.get_by_label("Tồn kho ban đầu", exact=True).fill("40")
     page.get_by_label("Mã GTIN").fill(gtin)
+    fill_label(page, "Chuối tiêu hồng, gừng, đường.")
     page.get_by_label("Ảnh").set_input_files(photo(tmp_path))
     page.get_by_role("button", name="Lưu", exact=True).click()
 
@@ -111,6 +121,7 @@ def test_ocop_office_approves_a_producer_and_rates_a_product(
     applicant.goto(link)
     applicant.get_by_label("Mật khẩu", exact=True).fill("mat-ong-da-lat-2026")
     applicant.get_by_label("Nhập lại mật khẩu").fill("mat-ong-da-lat-2026")
+    applicant.get_by_label("Tôi đã đọc và đồng ý").check()
     applicant.get_by_role("button", name="Tạo tài khoản của tôi").click()
     expect(applicant.get_by_role("status")).to_have_text(
         "Chào mừng! Tài khoản của bạn đã sẵn sàng."

@@ -26,11 +26,11 @@ def test_registration_proves_the_address_and_refuses_short_passwords(client, out
     assert client.get(link).status_code == 200
     short = client.post(link, data={"password": "ngan", "confirm": "ngan"})
     assert short.status_code == 400 and "12" in short.get_data(as_text=True)
-    done = client.post(link, data={"password": PASSWORD, "confirm": PASSWORD})
+    done = client.post(link, data={"password": PASSWORD, "confirm": PASSWORD, "agree": "y"})
     assert done.status_code == 302
     assert client.get("/account/").status_code == 200
     again = client.application.test_client().post(
-        link, data={"password": PASSWORD, "confirm": PASSWORD}
+        link, data={"password": PASSWORD, "confirm": PASSWORD, "agree": "y"}
     )
     assert again.status_code == 400  # the link made one account; a second use is refused
 

@@ -12,6 +12,10 @@ from shop.models import (
     BankAccount,
     Certification,
     CertificationKind,
+    Complaint,
+    ComplaintPhoto,
+    ComplaintReason,
+    ComplaintStatus,
     CooperativePhoto,
     LabelRun,
     LabelRunState,
@@ -22,6 +26,7 @@ from shop.models import (
     Recall,
     Refund,
     RefundState,
+    Remedy,
     Review,
 )
 from shop.services import orders, outbox, tracing
@@ -48,6 +53,7 @@ def world(catalog, app, tmp_path):
         {"vietqr": 60},
     )
     db.session.commit()
+    first_part = order.parts[0]
     accounts = {
         "customer": factories.user("customer"),
         "member_a": factories.user("member", cooperative=catalog.viba),
@@ -81,7 +87,18 @@ def world(catalog, app, tmp_path):
         cooperative=catalog.viba, bank_bin="970436", account_number="123456789", account_name="A"
     )
     photo = ProductImage(product=catalog.banana, path="img/demo.webp")
-    db.session.add_all([certificate, account, photo, coop_photo])
+    app.config["COMPLAINT_PHOTO_DIR"] = str(tmp_path)
+    (tmp_path / "k-test.webp").write_bytes(b"RIFF....WEBP")
+    complaint = Complaint(
+        part=first_part,
+        reason=ComplaintReason.DAMAGED,
+        remedy=Remedy.REFUND,
+        message="Hỏng",
+        amount=1000,
+        status=ComplaintStatus.OPEN,
+        photos=[ComplaintPhoto(path="k-test.webp")],
+    )
+    db.session.add_all([certificate, account, photo, coop_photo, complaint])
     # Owners reach every page of their dashboard (staff may not change the bank account).
     accounts["member_a"].is_owner = accounts["member_b"].is_owner = True
     db.session.commit()
@@ -107,6 +124,8 @@ def world(catalog, app, tmp_path):
         "account_id": account.id,
         "photo_id": photo.id,
         "coop_photo_id": coop_photo.id,
+        "complaint_id": complaint.id,
+        "complaint_photo_id": complaint.photos[0].id,
         "month": "2026-12",
         "slug": "terms",
         "gtin": catalog.banana.gtin,

@@ -272,6 +272,7 @@ def test_fulfilling_a_cash_on_delivery_part(client, member, catalog, app):
             "province": "ha_noi",
             "ward": "Ba Đình",
             "street": "5 Phan Đình Phùng",
+            "agree": "y",
             "payment_method": "cod",
             "checkout_key": factories.checkout_key(),
         },

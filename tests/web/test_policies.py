@@ -60,3 +60,21 @@ def test_a_policy_needs_its_vietnamese_title_and_text(client, form, status):
 def test_only_the_office_edits_policies(client):
     sign_in(client, factories.user())
     assert client.get("/admin/policies").status_code == 403
+
+
+def test_a_new_release_updates_bundled_texts_but_never_the_offices_own(app, monkeypatch):
+    assert policies.seed() == 0  # the migration published the bundled texts
+    real_read = policies._read
+
+    def changed(slug, language):
+        title, body = real_read(slug, language)
+        return title, body + "\n\nThêm một đoạn."
+
+    office = factories.user("admin")
+    policies.publish("terms", "Điều khoản", "Terms", "Văn bản của Văn phòng", "", office)
+    monkeypatch.setattr(policies, "_read", changed)
+    assert policies.seed() == len(policies.SLUGS) - 1  # all but the one the office wrote
+    assert policies.get("privacy").version == 2
+    assert policies.get("privacy").body_vi.endswith("Thêm một đoạn.")
+    assert policies.get("terms").body_vi == "Văn bản của Văn phòng"
+    assert policies.seed() == 0

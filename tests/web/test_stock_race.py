@@ -26,6 +26,7 @@ ADDRESS = {
     "ward": "Ba Đình",
     "street": "1 Hoàng Diệu",
     "payment_method": "cod",
+    "agree": "y",
 }
 
 pytestmark = [
