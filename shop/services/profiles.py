@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from shop.clock import utcnow
 from shop.extensions import db
 from shop.models import BankAccount, BankAccountState, Cooperative, CooperativePhoto, User
-from shop.services import banks, images
+from shop.services import banks, images, search
 from shop.services.errors import Conflict, InvalidInput, NotFound
 
 REGISTRATION_NUMBER = re.compile(r"\d{10}(-\d{3})?|[0-9A-Z]{6,13}")
@@ -76,6 +76,7 @@ def update_profile(coop: Cooperative, data: ProfileData) -> None:
     coop.facebook_url = clean_link("facebook_url", data.facebook_url)
     coop.website_url = clean_link("website_url", data.website_url)
     coop.latitude, coop.longitude = data.latitude, data.longitude
+    search.refresh_products_of(coop)
 
 
 def set_logo(coop: Cooperative, data: bytes, upload_dir: Path) -> None:

@@ -14,20 +14,43 @@ from sqlalchemy import event
 from sqlalchemy.sql.selectable import Subquery
 
 from shop.extensions import db
-from shop.models import Product
+from shop.models import Cooperative, Product
 from shop.services.text import fold, search_terms
 
+# What a product is found by besides its name: its description, unit and origin, and its
+# producer's name and address, which keeps the names people still use ("Lương Sơn, Hòa Bình"
+# is in Phú Thọ since the 2025 merger, "Lục Yên, Yên Bái" in Lào Cai).
+SEARCHED = ("name_vi", "name_en", "description_vi", "description_en", "unit", "label_origin")
 
-def refresh_search_text(product: Product) -> None:
+
+def refresh_search_text(product: Product, coop: Cooperative | None = None) -> None:
     """Recompute the folded text the search index reads."""
+    coop = coop or product.cooperative or db.session.get(Cooperative, product.cooperative_id)
+    producer = f"{coop.name} {coop.address} {coop.commune} {coop.province}" if coop else ""
     product.search_name = fold(f"{product.name_vi} {product.name_en}")
-    product.search_body = fold(f"{product.description_vi} {product.description_en} {product.unit}")
+    product.search_body = fold(
+        f"{product.description_vi} {product.description_en} {product.unit} "
+        f"{product.label_origin or ''} {producer}"
+    )
 
 
 @event.listens_for(Product, "before_insert")
-@event.listens_for(Product, "before_update")
-def _keep_search_text(mapper, connection, product: Product) -> None:
+def _index_new_product(mapper, connection, product: Product) -> None:
     refresh_search_text(product)
+
+
+@event.listens_for(Product, "before_update")
+def _reindex_changed_product(mapper, connection, product: Product) -> None:
+    """Only when searched text changed: stock taken by every order need not refold it."""
+    state = sa.inspect(product)
+    if any(state.attrs[name].history.has_changes() for name in (*SEARCHED, "cooperative_id")):
+        refresh_search_text(product)
+
+
+def refresh_products_of(coop: Cooperative) -> None:
+    """The producer's name or address changed: its products are found by the new ones."""
+    for product in db.session.scalars(sa.select(Product).where(Product.cooperative_id == coop.id)):
+        refresh_search_text(product, coop)
 
 
 def _sqlite_hits(terms: list[str]) -> sa.TextClause:

@@ -17,9 +17,15 @@ def fold(text: str) -> str:
     return _NON_WORD.sub(" ", stripped.lower()).strip()
 
 
+# Words people type for what products spell otherwise: "cafe" is "cà phê", "htx" a
+# "hợp tác xã" (cooperative).
+SPELLED_OUT = {"cafe": "ca phe", "caphe": "ca phe", "htx": "hop tac xa", "tp": "thanh pho"}
+
+
 def search_terms(query: str, limit: int = 8) -> list[str]:
-    """The folded words of a search query, at most ``limit`` of them."""
-    return fold(query).split()[:limit]
+    """The folded words of a search query (common short forms spelled out), at most ``limit``."""
+    words = " ".join(SPELLED_OUT.get(word, word) for word in fold(query).split())
+    return words.split()[:limit]
 
 
 def slugify(text: str) -> str:

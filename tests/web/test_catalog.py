@@ -60,6 +60,23 @@ def test_search_text_follows_renames(client, catalog):
     assert names(client.get("/products?q=nhan")) == []
 
 
+def test_search_finds_producers_old_place_names_and_short_forms(client, catalog):
+    from shop.services import search
+
+    assert "Chè xanh Mỹ Tân" in names(client.get("/products?q=htx thai son"))
+    assert "Chuối sấy dẻo Viba" in names(client.get("/products?q=chuoi viba"))
+    # Since the 2025 merger Lục Yên (Yên Bái) is in Lào Cai: people still search the old names.
+    catalog.thai_son.address = "Thôn Thái Sơn, xã Lục Yên (huyện Lục Yên, tỉnh Yên Bái cũ)"
+    search.refresh_products_of(catalog.thai_son)
+    db.session.commit()
+    for query in ("luc yen", "yen bai"):
+        found = names(client.get("/products", query_string={"q": query}))
+        assert "Chè xanh Mỹ Tân" in found and "Chuối sấy dẻo Viba" not in found
+    factories.product(catalog.viba, catalog.categories["coffee-cocoa"], name_vi="Cà phê rang mộc")
+    db.session.commit()
+    assert names(client.get("/products?q=cafe")) == ["Cà phê rang mộc"]
+
+
 def test_star_filter_ignores_expired_ratings(client, catalog):
     found = names(client.get("/products?stars=3"))
     assert set(found) == {"Chè xanh Mỹ Tân", "Chuối sấy dẻo Viba"}
