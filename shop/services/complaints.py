@@ -215,16 +215,16 @@ def _escalate(complaint: Complaint, now: datetime, note: str = "") -> None:
     notify.send(
         _office(),
         "complaint.escalated",
-        f"Khiếu nại đơn {number} cần Ban quản lý quyết định",
+        f"Khiếu nại đơn {number} cần Văn phòng OCOP quyết định",
         f"Khiếu nại #{complaint.id} về đơn {number} ({complaint.part.cooperative.name}) "
-        "chờ Ban quản lý sàn quyết định.",
+        "chờ Văn phòng OCOP quyết định.",
         external_url("admin.complaint_detail", complaint_id=complaint.id),
     )
     _tell_cooperative(
         complaint,
         "complaint.escalated",
-        f"Khiếu nại đơn {number} đã chuyển lên Ban quản lý sàn",
-        f"Khiếu nại về đơn {number} đã chuyển lên Ban quản lý sàn OCOP để quyết định.",
+        f"Khiếu nại đơn {number} đã chuyển lên Văn phòng OCOP",
+        f"Khiếu nại về đơn {number} đã chuyển lên Văn phòng OCOP để quyết định.",
     )
 
 
@@ -350,12 +350,12 @@ def decide(
     _tell_cooperative(
         complaint,
         "complaint.decided",
-        f"Ban quản lý sàn đã quyết định khiếu nại đơn {order.number}",
+        f"Văn phòng OCOP đã quyết định khiếu nại đơn {order.number}",
         (
-            f"Ban quản lý sàn quyết định hoàn {money(complaint.refunded, 'vi')} cho người mua "
+            f"Văn phòng OCOP quyết định hoàn {money(complaint.refunded, 'vi')} cho người mua "
             f"(trừ vào số dư của hợp tác xã): {note}"
             if refund
-            else f"Ban quản lý sàn không chấp nhận khiếu nại: {note}"
+            else f"Văn phòng OCOP không chấp nhận khiếu nại: {note}"
         ),
     )
 
@@ -423,7 +423,7 @@ def remind_complaints(now: datetime | None = None) -> tuple[int, int]:
             "complaint.reminder",
             f"Nhắc: hạn {what} đơn {number}",
             f"Hạn {what} đơn {number} là {_when_vi(complaint.due_at)}. Sau hạn này, "
-            "Ban quản lý sàn sẽ quyết định.",
+            "Văn phòng OCOP sẽ quyết định.",
         )
     db.session.flush()
     return len(soon), len(overdue)

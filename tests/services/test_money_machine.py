@@ -31,6 +31,8 @@ from hypothesis.stateful import (
 from shop import transaction
 from shop.extensions import db
 from shop.models import (
+    EntryKind,
+    LedgerEntry,
     Order,
     OrderPart,
     OutboxMessage,
@@ -261,6 +263,28 @@ def money_machine(app, stripe_state):
 
             self.attempt(act)
 
+        @rule(
+            order_id=placed,
+            index=st.integers(0, 2),
+            whole=st.booleans(),
+            goods_back=st.booleans(),
+        )
+        def buyer_complains(self, order_id, index, whole, goods_back):
+            """A complaint about one parcel: part of its price back (the buyer keeps the
+            goods), or all of it, maybe with the goods returned to the shelf."""
+            order = self.order(order_id)
+            if not order.parts:
+                return
+            part_id = order.parts[index % len(order.parts)].id
+
+            def act():
+                part = db.session.get(OrderPart, part_id)
+                amount = None if whole else max(orders.part_refundable(part) // 3, 1)
+                if orders.refund_part(part, amount, "complaint") and goods_back:
+                    inventory.release(part, "returned by the buyer")
+
+            self.attempt(act)
+
         @rule(index=st.integers(0, 2), delta=st.integers(-8, 8))
         def stock_changes(self, index, delta):
             product = self.products[index]
@@ -292,6 +316,30 @@ def money_machine(app, stripe_state):
             for product in self.products:
                 stock = db.session.scalar(sa.select(Product.stock).where(Product.id == product.id))
                 assert stock == self.supplied[product.id] - held[product.id], product.id
+
+        @invariant()
+        def each_cooperative_pays_back_only_its_own_parcels(self):
+            """The ledger charges a part at most its total, and all parts together at most
+            what the buyer got back."""
+            if not getattr(self, "orders", None):
+                return
+            for order_id in self.orders:
+                order = self.order(order_id)
+                charged = {
+                    part.id: -sum(
+                        e.amount
+                        for e in db.session.scalars(
+                            sa.select(LedgerEntry).where(
+                                LedgerEntry.part_id == part.id,
+                                LedgerEntry.kind == EntryKind.REFUND,
+                            )
+                        )
+                    )
+                    for part in order.parts
+                }
+                for part in order.parts:
+                    assert 0 <= charged[part.id] <= part.total, (order.number, part.id)
+                assert sum(charged.values()) <= orders.refunded(order), order.number
 
         @invariant()
         def no_message_is_stuck(self):
