@@ -34,6 +34,7 @@ from shop.security import parse_id, roles_required
 from shop.services import (
     accounts,
     catalog,
+    complaints,
     counterfeits,
     dashboard,
     images,
@@ -67,12 +68,14 @@ def _upload_dir() -> Path:
 
 @bp.get("/")
 def overview():
-    """Parcels to send, low stock, expiring certificates and ratings, last 30 days of sales."""
+    """Parcels to send, complaints to answer, low stock, expiring certificates and ratings,
+    last 30 days of sales."""
     coop = _coop()
     return render_template(
         "coop/overview.html",
         coop=coop,
         to_fulfil=dashboard.parts(coop, dashboard.TO_FULFIL),
+        to_answer=[c for c in complaints.of_cooperative(coop) if c.waiting_on_cooperative],
         low=dashboard.low_stock(coop),
         fakes=counterfeits.counts(coop),
         fake_reports=counterfeits.latest(coop),

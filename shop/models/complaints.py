@@ -95,6 +95,10 @@ class Complaint(db.Model):
     def is_closed(self) -> bool:
         return self.status in CLOSED
 
+    @property
+    def waiting_on_cooperative(self) -> bool:
+        return self.status in WAITING_ON_COOPERATIVE
+
 
 class ComplaintPhoto(db.Model):
     """A photo of the parcel or the goods, re-encoded; kept out of the public media folder

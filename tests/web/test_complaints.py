@@ -134,7 +134,10 @@ def test_a_refund_of_the_whole_parcel_refunds_the_part(client, catalog, sold):
     complain(client, order, viba, amount=str(viba.total))
     complaint = the_complaint(viba)
     as_member(client, catalog.viba)
+    overview = client.get("/coop/").get_data(as_text=True)
+    assert "Khiếu nại đang chờ bạn (1)" in overview and order.number in overview
     client.post(f"/coop/complaints/{complaint.id}/answer", data={"decision": "accept"})
+    assert "Khiếu nại đang chờ bạn" not in client.get("/coop/").get_data(as_text=True)
     db.session.expire_all()
     assert viba.status is PartStatus.REFUNDED
     assert entries(catalog.viba)[EntryKind.REFUND] == -viba.total
