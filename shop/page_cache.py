@@ -1,8 +1,9 @@
 """A short-lived cache of whole catalog pages for visitors who are not signed in.
 
-Such pages hold nothing personal but the language, which is part of the key, and the
-CSRF token of the add-to-cart form: pages are stored with a placeholder where the token
-goes, and each visitor's own token is put in when the page is served.
+Such pages hold nothing personal but the language, which is part of the key, the CSRF
+token of the add-to-cart form and the number of items in the header's cart link: pages are
+stored with placeholders where these go, and each visitor's own are put in when the page is
+served.
 
 A write that changes what catalog pages show (a product, a rating, a cooperative, a review)
 purges every cached page once its transaction commits: the keys carry a generation number,
@@ -12,7 +13,7 @@ stock on a cached page may be a minute old; the cart and the checkout read the d
 HTTP validators: every anonymous page carries an ETag (the cached page, the language and
 the visitor's CSRF secret, so a 304 never leaves a visitor with another session's form
 token), and a repeat visit that sends it back gets 304 with no body. Pages with a form
-(a per-visitor token) are ``private, no-cache``: the browser keeps them, a shared proxy
+(a per-visitor token) or a filled cart's count are ``private, no-cache``: the browser keeps them, a shared proxy
 does not. Pages without one are ``public`` for ``PAGE_CACHE_SECONDS``, which is also how
 stale a CDN may let them grow: a purge here cannot reach a CDN's copies, so its lifetime
 is kept as short as the page cache's.
@@ -25,13 +26,16 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, make_response, request, session
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from shop.extensions import cache
 from shop.i18n import current_language
 
 TOKEN_PLACEHOLDER = "__csrf_token_for_this_visitor__"
+CART_PLACEHOLDER = "__cart_count_for_this_visitor__"
 
 
 GENERATION = "page:generation"
@@ -76,12 +80,33 @@ def csrf_token() -> str:
     return TOKEN_PLACEHOLDER if g.get("rendering_for_cache") else generate_csrf()
 
 
+def cart_badge() -> Markup:
+    """The template's cart count: a placeholder while a page is rendered for the cache."""
+    return Markup(CART_PLACEHOLDER) if g.get("rendering_for_cache") else _cart_badge()
+
+
+def _cart_badge() -> Markup:
+    from shop.cart import store
+
+    count = sum(store.read().values())
+    if not count:
+        return Markup("")
+    label = ngettext("%(num)d item in the cart", "%(num)d items in the cart", count)
+    return Markup(
+        '<span class="cart-count"><span aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">{}</span></span>'
+    ).format(count, label)
+
+
 def _serve(body: str):
     has_form = TOKEN_PLACEHOLDER in body
     token = generate_csrf() if has_form else ""  # also makes the session's CSRF secret
-    response = make_response(body.replace(TOKEN_PLACEHOLDER, token) if has_form else body)
-    response.set_etag(_etag(body, has_form), weak=True)
-    if has_form:
+    badge = str(_cart_badge()) if CART_PLACEHOLDER in body else ""
+    personal = has_form or bool(badge)
+    shown = body.replace(TOKEN_PLACEHOLDER, token) if has_form else body
+    response = make_response(shown.replace(CART_PLACEHOLDER, badge))
+    response.set_etag(_etag(body + badge, has_form), weak=True)
+    if personal:
         response.cache_control.private = True
         response.cache_control.no_cache = True
     else:
@@ -114,6 +139,7 @@ def cached_page(view):
             g.rendering_for_cache = False
             body = response.get_data(as_text=True)
             if response.status_code != 200:
+                body = body.replace(CART_PLACEHOLDER, str(_cart_badge()))
                 return body.replace(TOKEN_PLACEHOLDER, generate_csrf()), response.status_code
             cache.set(key, body, timeout=current_app.config["PAGE_CACHE_SECONDS"])
         return _serve(body)
@@ -149,6 +175,7 @@ def register_page_cache(app: Flask) -> None:
         CooperativePhoto,
     )
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["cart_badge"] = cart_badge
     app.context_processor(lambda: {"csrf_token": csrf_token})
     if not sa.event.contains(Session, "after_flush", _note_catalog_writes):
         sa.event.listen(Session, "after_flush", _note_catalog_writes)

@@ -38,7 +38,7 @@ def add():
     except DomainError as error:
         transaction.rollback()
         return _refused(error)
-    flash(_("Added to your cart."), "success")
+    flash(_("Added to your cart."), "added")  # shown with "View cart" and "Checkout"
     return redirect(_back(url_for("cart.show")))
 
 

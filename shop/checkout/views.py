@@ -117,6 +117,11 @@ def _place(form: CheckoutForm, items: cart.Items):
             "if Stripe fails or hangs, one order waits for another method, never none or two"
         )
         return _start_card_payment(order)
+    flash(
+        _("Thank you! Order %(number)s is placed; the cooperatives are preparing it.",
+          number=order.number),
+        "success",
+    )
     return redirect(_order_url(order), code=303)
 
 
