@@ -13,10 +13,10 @@ stock on a cached page may be a minute old; the cart and the checkout read the d
 HTTP validators: every anonymous page carries an ETag (the cached page, the language and
 the visitor's CSRF secret, so a 304 never leaves a visitor with another session's form
 token), and a repeat visit that sends it back gets 304 with no body. Pages with a form
-(a per-visitor token) or a filled cart's count are ``private, no-cache``: the browser keeps them, a shared proxy
-does not. Pages without one are ``public`` for ``PAGE_CACHE_SECONDS``, which is also how
-stale a CDN may let them grow: a purge here cannot reach a CDN's copies, so its lifetime
-is kept as short as the page cache's.
+(a per-visitor token) or a filled cart's count are ``private, no-cache``: the browser keeps
+them, a shared proxy does not. Pages without one are ``public`` for
+``PAGE_CACHE_SECONDS``, which is also how stale a CDN may let them grow: a purge here
+cannot reach a CDN's copies, so its lifetime is kept as short as the page cache's.
 """
 
 from __future__ import annotations
