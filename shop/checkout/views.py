@@ -118,8 +118,10 @@ def _place(form: CheckoutForm, items: cart.Items):
         )
         return _start_card_payment(order)
     flash(
-        _("Thank you! Order %(number)s is placed; the cooperatives are preparing it.",
-          number=order.number),
+        _(
+            "Thank you! Order %(number)s is placed; the cooperatives are preparing it.",
+            number=order.number,
+        ),
         "success",
     )
     return redirect(_order_url(order), code=303)

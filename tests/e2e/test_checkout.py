@@ -40,8 +40,13 @@ def add_to_cart(page: Page, slug: str, name: str, quantity: int = 1) -> None:
     expect(page.get_by_role("status").filter(has_text="Đã thêm vào giỏ hàng.")).to_be_visible()
 
 
+def header_cart(page: Page):
+    """The header's cart link (its name carries the count: "Giỏ hàng 3 sản phẩm trong giỏ")."""
+    return page.get_by_role("navigation", name="Tài khoản").get_by_role("link", name="Giỏ hàng")
+
+
 def go_to_checkout(page: Page) -> None:
-    page.get_by_role("link", name="Giỏ hàng").click()
+    header_cart(page).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Giỏ hàng")
     page.get_by_role("link", name="Thanh toán", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thanh toán")
@@ -81,8 +86,9 @@ def test_guest_buys_from_two_cooperatives_cash_on_delivery(page: Page, e2e_db, s
     before = stock_of(e2e_db, "chuoi-say-deo-viba", "che-xanh-my-tan")
     add_to_cart(page, "chuoi-say-deo-viba", "Chuối sấy dẻo Viba", 2)
     add_to_cart(page, "che-xanh-my-tan", "Chè xanh Mỹ Tân", 1)
+    expect(header_cart(page)).to_have_accessible_name("Giỏ hàng 3 sản phẩm trong giỏ")
 
-    page.get_by_role("link", name="Giỏ hàng").click()
+    page.get_by_role("status").get_by_role("link", name="Xem giỏ hàng").click()
     viba = page.get_by_role("region", name=VIBA)
     my_tan = page.get_by_role("region", name=MY_TAN)
     expect(viba.get_by_role("heading", level=2)).to_contain_text(VIBA)
@@ -118,7 +124,9 @@ def test_guest_buys_from_two_cooperatives_cash_on_delivery(page: Page, e2e_db, s
         "che-xanh-my-tan": before["che-xanh-my-tan"] - 1,
     }
 
-    page.get_by_role("link", name="Giỏ hàng").click()
+    expect(page.get_by_role("status")).to_contain_text("Cảm ơn bạn! Đơn OCOP-")
+    expect(header_cart(page)).to_have_accessible_name("Giỏ hàng")  # emptied by the order
+    header_cart(page).click()
     expect(page.get_by_text("Giỏ hàng của bạn đang trống.")).to_be_visible()
 
 

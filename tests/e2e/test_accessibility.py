@@ -1,0 +1,129 @@
+"""Every main page of the shop, for each kind of visitor, checked by axe-core (no violation
+of any impact) and for width (nothing wider than a 360 px phone), in both languages, on a
+phone and on a desktop."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from shop.models import Lot, Product
+from tests.e2e.conftest import DEMO_PASSWORD
+
+PHONE, DESKTOP = 360, 1280
+AXE = Axe()
+
+PUBLIC = [
+    "/",
+    "/products",
+    "/products?q=che+xanh",
+    "/products/chuoi-say-deo-viba",
+    "/cooperatives/htx-chuoi-viba",
+    "/cart",
+    "/account/login",
+    "/account/register",
+    "/policies/",
+    "/policies/privacy",
+]
+BUYER = ["/account/", "/account/orders", "/cart", "/checkout"]
+COOPERATIVE = [
+    "/coop/",
+    "/coop/products",
+    "/coop/products/new",
+    "/coop/orders",
+    "/coop/money",
+    "/coop/profile",
+    "/coop/certificates",
+    "/coop/complaints",
+    "/coop/team",
+]
+OFFICE = [
+    "/admin/",
+    "/admin/cooperatives",
+    "/admin/papers",
+    "/admin/ratings",
+    "/admin/users",
+    "/admin/orders",
+    "/admin/complaints",
+    "/admin/money",
+    "/admin/payouts",
+    "/admin/recalls",
+    "/admin/reviews",
+    "/admin/take-downs",
+    "/admin/policies",
+    "/admin/data-access",
+]
+ACCOUNTS = {
+    "public": None,
+    "buyer": "khach@ocop.example.vn",
+    "cooperative": "htx-chuoi-viba@ocop.example.vn",
+    "office": "admin@ocop.example.vn",
+}
+
+
+def trace_page(e2e_db) -> str:
+    with e2e_db() as session:
+        gtin, code = session.execute(
+            sa.select(Product.gtin, Lot.code).join(Lot.product).order_by(Lot.id).limit(1)
+        ).one()
+    return f"/01/{gtin}/10/{code}"
+
+
+def pages_of(who: str, e2e_db) -> list[str]:
+    return {
+        "public": [*PUBLIC, trace_page(e2e_db)],
+        "buyer": BUYER,
+        "cooperative": COOPERATIVE,
+        "office": OFFICE,
+    }[who]
+
+
+def sign_in_as(page: Page, email: str) -> None:
+    page.goto("/account/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/account/login" not in url)
+
+
+# The innermost elements reaching past the screen's right edge, to say what to fix.
+WIDEST = """width => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > width + 1)
+  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > width + 1))
+  .slice(0, 3)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.trim().slice(0, 40)}`)"""
+
+
+def problems_on(page: Page, path: str, width: int) -> list[str]:
+    page.goto(path)
+    found = []
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    if wide > width:
+        culprits = page.evaluate(WIDEST, width)
+        found.append(f"{path}: {wide} px wide on a {width} px screen, by {culprits}")
+    for violation in AXE.run(page).response["violations"]:
+        targets = [", ".join(node["target"]) for node in violation["nodes"]][:3]
+        found.append(f"{path}: {violation['id']} ({violation['impact']}) at {targets}")
+    return found
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+@pytest.mark.parametrize("who", list(ACCOUNTS))
+def test_no_accessibility_violation_and_no_sideways_scroll(new_page, e2e_db, who, width, language):
+    page = new_page(
+        viewport={"width": width, "height": 800},
+        locale="vi-VN" if language == "vi" else "en-US",
+    )
+    if ACCOUNTS[who]:
+        sign_in_as(page, ACCOUNTS[who])
+    if who == "buyer":  # a cart, so that its page and the checkout have lines
+        page.goto("/products/chuoi-say-deo-viba")
+        page.locator("form.add-to-cart button").click()
+    page.goto(f"/?lang={language}")
+    problems = []
+    for path in pages_of(who, e2e_db):
+        problems += problems_on(page, path, width)
+    assert problems == [], "\n".join(problems)
