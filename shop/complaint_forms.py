@@ -4,11 +4,11 @@ checked again by ``shop.services.complaints``; these give the first, field-level
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from shop.forms import ShopForm
 from shop.models import ComplaintReason, Remedy
 
 REASONS = [
@@ -25,7 +25,7 @@ REMEDIES = [
 MAX_AMOUNT = 99_999_999
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(ShopForm):
     reason = SelectField(
         _l("What is wrong"),
         choices=REASONS,
@@ -57,7 +57,7 @@ class ComplaintForm(FlaskForm):
     )
 
 
-class EscalateForm(FlaskForm):
+class EscalateForm(ShopForm):
     note = TextAreaField(
         _l("Why you disagree (optional)"),
         validators=[
@@ -67,7 +67,7 @@ class EscalateForm(FlaskForm):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(ShopForm):
     decision = RadioField(
         _l("Your answer"),
         choices=[("accept", _l("Accept")), ("refuse", _l("Refuse"))],
@@ -82,11 +82,11 @@ class AnswerForm(FlaskForm):
     )
 
 
-class GoodsReceivedForm(FlaskForm):
+class GoodsReceivedForm(ShopForm):
     """Only the CSRF token: the cooperative confirms the returned goods are back."""
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(ShopForm):
     outcome = RadioField(
         _l("Decision"),
         choices=[("refund", _l("Refund the buyer")), ("reject", _l("Reject the complaint"))],

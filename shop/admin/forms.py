@@ -1,11 +1,11 @@
 """Forms of the OCOP office: labelled, short, validated again on the server."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from shop.coop.forms import RecallForm
+from shop.forms import ShopForm
 from shop.models import OcopLevel, Role
 from shop.services.admin import OrderFilter
 
@@ -22,11 +22,11 @@ ROLE_LABELS = {
 MAX_AMOUNT = 999_999_999_999
 
 
-class RejectForm(FlaskForm):
+class RejectForm(ShopForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
 
 
-class ProductSearchForm(FlaskForm):
+class ProductSearchForm(ShopForm):
     """Find a product to rate: by GTIN or by words of its name (a GET form)."""
 
     class Meta:
@@ -35,7 +35,7 @@ class ProductSearchForm(FlaskForm):
     q = StringField(_l("GTIN or name"), validators=[Optional(), Length(min=2, max=100)])
 
 
-class RatingForm(FlaskForm):
+class RatingForm(ShopForm):
     score = IntegerField(
         _l("Score"),
         validators=[
@@ -53,18 +53,18 @@ class RatingForm(FlaskForm):
     decision_date = DateField(_l("Decision date"), validators=[DataRequired()])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(ShopForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(ShopForm):
     role = SelectField(
         _l("Role"), choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
     )
     cooperative = SelectField(_l("Cooperative (members only)"), coerce=int, validators=[Optional()])
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(ShopForm):
     class Meta:
         csrf = False
 
@@ -72,7 +72,7 @@ class UserSearchForm(FlaskForm):
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
-class OrderListForm(FlaskForm):
+class OrderListForm(ShopForm):
     class Meta:
         csrf = False
 
@@ -89,7 +89,7 @@ class OrderListForm(FlaskForm):
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)])
 
 
-class TransferForm(FlaskForm):
+class TransferForm(ShopForm):
     amount = IntegerField(
         _l("Amount received (đồng)"),
         validators=[
@@ -99,7 +99,7 @@ class TransferForm(FlaskForm):
     )
 
 
-class RefundForm(FlaskForm):
+class RefundForm(ShopForm):
     amount = IntegerField(
         _l("Amount (đồng)"),
         validators=[
@@ -110,7 +110,7 @@ class RefundForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
 
 
-class PageForm(FlaskForm):
+class PageForm(ShopForm):
     class Meta:
         csrf = False
 
@@ -122,7 +122,7 @@ class OfficeRecallForm(RecallForm):
     lot_code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=20)])
 
 
-class PayoutForm(FlaskForm):
+class PayoutForm(ShopForm):
     amount = IntegerField(
         _l("Amount (đồng)"), validators=[DataRequired(), NumberRange(min=1, max=MAX_AMOUNT)]
     )
@@ -130,7 +130,7 @@ class PayoutForm(FlaskForm):
     reference = StringField(_l("Bank reference"), validators=[DataRequired(), Length(max=100)])
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(ShopForm):
     title_vi = StringField(_l("Title (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
     body_vi = TextAreaField(
         _l("Text (Vietnamese, Markdown)"),

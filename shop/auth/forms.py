@@ -1,7 +1,6 @@
 """Account forms. Every rule is checked again on the server by services.accounts."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from shop.forms import ConsentFields
+from shop.forms import ConsentFields, ShopForm
 from shop.models import CooperativeKind
 from shop.services.accounts import MIN_PASSWORD
 from shop.services.places import provinces
@@ -26,14 +25,14 @@ NEW_PASSWORD = [
 ]
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(ShopForm):
     """Name and email: the password is chosen from the link we email, which proves the address."""
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=EMAIL)
 
 
-class ChoosePasswordForm(ConsentFields, FlaskForm):
+class ChoosePasswordForm(ConsentFields, ShopForm):
     """The password of a new account, chosen from the emailed link, and the consents."""
 
     password = PasswordField(_l("Password"), validators=NEW_PASSWORD)
@@ -43,17 +42,17 @@ class ChoosePasswordForm(ConsentFields, FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(ShopForm):
     email = EmailField(_l("Email"), validators=EMAIL)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Remember me"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(ShopForm):
     email = EmailField(_l("Email"), validators=EMAIL)
 
 
-class ResetForm(FlaskForm):
+class ResetForm(ShopForm):
     password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
     confirm = PasswordField(
         _l("Repeat the password"),
@@ -61,7 +60,7 @@ class ResetForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(ShopForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=NEW_PASSWORD)
     confirm = PasswordField(
@@ -70,12 +69,12 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(ShopForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
     email = EmailField(_l("New email"), validators=EMAIL)
 
 
-class CooperativeApplicationForm(FlaskForm):
+class CooperativeApplicationForm(ShopForm):
     name = StringField(
         _l("Name of the cooperative or business"), validators=[DataRequired(), Length(max=200)]
     )
@@ -107,7 +106,7 @@ class CooperativeApplicationForm(FlaskForm):
         ]
 
 
-class NotificationsForm(FlaskForm):
+class NotificationsForm(ShopForm):
     phone = TelField(
         _l("Mobile phone for Zalo and SMS"),
         validators=[Optional(), Length(max=20)],
@@ -118,13 +117,13 @@ class NotificationsForm(FlaskForm):
     by_sms = BooleanField(_l("SMS"))
 
 
-class MarketingForm(FlaskForm):
+class MarketingForm(ShopForm):
     """News and offers: on or off, from the account page."""
 
     wanted = BooleanField(_l("Send me news and offers from the OCOP Shop"))
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(ShopForm):
     password = PasswordField(
         _l("Your password"),
         validators=[DataRequired(message=_l("Type your password.")), Length(max=200)],

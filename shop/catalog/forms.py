@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SelectField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from shop.forms import ShopForm
 from shop.services.catalog import Sort
 
 SORT_LABELS = {
@@ -27,7 +27,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ProductFilterForm(FlaskForm):
+class ProductFilterForm(ShopForm):
     """Filters of /products. Choices for group, province and cooperative are set by the view."""
 
     class Meta:

@@ -12,12 +12,12 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from shop.catalog import bp
 from shop.extensions import limiter, login_manager
+from shop.forms import ShopForm
 from shop.models import Product, Role
 from shop.models.review import MAX_TEXT
 from shop.security import roles_required
@@ -28,7 +28,7 @@ STAR_CHOICES = [(n, str(n)) for n in (5, 4, 3, 2, 1)]
 REVIEW_LIMIT = "10 per hour"  # reviews and replies, per address
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(ShopForm):
     stars = RadioField(
         _l("Your stars"),
         choices=STAR_CHOICES,
@@ -38,7 +38,7 @@ class ReviewForm(FlaskForm):
     text = TextAreaField(_l("Your review"), validators=[Optional(), Length(max=MAX_TEXT)])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(ShopForm):
     reply = TextAreaField(
         _l("Reply from the cooperative"), validators=[Optional(), Length(max=reviews.MAX_REPLY)]
     )

@@ -6,7 +6,6 @@ import re
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
@@ -18,13 +17,27 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
-from shop.forms import ConsentFields
+from shop.forms import ConsentFields, ShopForm
 from shop.models import PaymentMethod
-from shop.services.places import province_by_code, provinces, ward_in
+from shop.services.places import (
+    FORMER_PROVINCES,
+    WardMatch,
+    find_ward,
+    province_by_code,
+    provinces,
+)
 
 # Vietnamese mobile numbers: 0 or +84, then 3, 5, 7, 8 or 9, then eight digits.
 MOBILE = re.compile(r"^(?:\+84|0)([35789]\d{8})$")
 CHECKOUT_KEY = r"^[A-Za-z0-9_-]{16,64}$"
+
+
+def province_label(name: str) -> str:
+    """Today's province, with the former ones it took in (people still know them so)."""
+    former = FORMER_PROVINCES.get(name)
+    if not former:
+        return name
+    return str(_l("%(province)s (with former %(former)s)", province=name, former=", ".join(former)))
 
 
 def new_checkout_key() -> str:
@@ -37,7 +50,9 @@ def normalize_phone(raw: str) -> str | None:
     return f"0{match.group(1)}" if match else None
 
 
-class CheckoutForm(ConsentFields, FlaskForm):
+class CheckoutForm(ConsentFields, ShopForm):
+    ward_match = WardMatch()  # set by validate_ward: today's ward for what was typed
+
     # autocomplete lets phones fill the form; the phone field brings up the number pad.
     full_name = StringField(
         _l("Full name"),
@@ -83,7 +98,7 @@ class CheckoutForm(ConsentFields, FlaskForm):
     def __init__(self, *args, card_enabled: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.province.choices = [("", _l("Choose a province"))] + [
-            (p.code, p.name) for p in provinces()
+            (p.code, province_label(p.name)) for p in provinces()
         ]
         methods = [
             (PaymentMethod.COD.value, _l("Cash on delivery")),
@@ -102,8 +117,23 @@ class CheckoutForm(ConsentFields, FlaskForm):
             raise ValidationError(_l("Enter a Vietnamese mobile number, e.g. 0912 345 678."))
 
     def validate_ward(self, field):
+        """Today's wards, and the former ones people still write: a former ward that became
+        one of today's is taken (``ward_match`` says which); one split between several asks
+        the buyer to choose."""
         place = province_by_code(self.province.data or "")
-        if place is not None and ward_in(place, field.data) is None:
+        if place is None:
+            return
+        self.ward_match = find_ward(place, field.data)
+        if self.ward_match.choices:
+            raise ValidationError(
+                _l(
+                    "Since 1 July 2025 %(ward)s is divided between %(choices)s: "
+                    "type the one your street is in.",
+                    ward=field.data,
+                    choices=", ".join(self.ward_match.choices),
+                )
+            )
+        if self.ward_match.name is None:
             raise ValidationError(
                 _l(
                     "%(ward)s is not a ward or commune of %(province)s.",

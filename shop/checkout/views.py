@@ -31,7 +31,7 @@ from shop.services import cart, complaints, orders, payments, qr
 from shop.services import checkout as checkout_service
 from shop.services.errors import DomainError
 from shop.services.notify import events
-from shop.services.places import province_by_code, ward_in
+from shop.services.places import province_by_code
 from shop.services.pricing import DeliveryRule
 from shop.templating import external_url
 from shop.transaction import commit_early
@@ -85,7 +85,7 @@ def _place(form: CheckoutForm, items: cart.Items):
             phone=normalize_phone(form.phone.data),
             email=form.email.data.strip().lower(),
             province=place.name,
-            ward=ward_in(place, form.ward.data),
+            ward=form.ward_match.name,
             street=form.street.data.strip(),
             note=(form.note.data or "").strip(),
         ),
@@ -124,6 +124,15 @@ def _place(form: CheckoutForm, items: cart.Items):
         ),
         "success",
     )
+    if form.ward_match.former:
+        flash(
+            _(
+                "%(former)s is now %(ward)s (since 1 July 2025): your parcel goes there.",
+                former=form.ward_match.former,
+                ward=form.ward_match.name,
+            ),
+            "info",
+        )
     return redirect(_order_url(order), code=303)
 
 

@@ -1,7 +1,6 @@
 """Forms of the cooperative dashboard: labelled, short, validated again on the server."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
@@ -18,11 +17,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from shop.forms import ShopForm
 from shop.models import BizStep, CertificationKind
 from shop.services.banks import BANKS
 
 
-class ProductForm(FlaskForm):
+class ProductForm(ShopForm):
     name_vi = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
     description_vi = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
@@ -61,7 +61,7 @@ class ProductForm(FlaskForm):
     photo = MultipleFileField(_l("Photos"))
 
 
-class SizeForm(FlaskForm):
+class SizeForm(ShopForm):
     """Another package size of a product: what its label says, its own GTIN, price, stock."""
 
     unit = StringField(_l("Size, as the label says"), validators=[DataRequired(), Length(max=60)])
@@ -79,7 +79,7 @@ class SizeForm(FlaskForm):
     label_net_quantity = StringField(_l("Net quantity"), validators=[Optional(), Length(max=60)])
 
 
-class StockForm(FlaskForm):
+class StockForm(ShopForm):
     """Units received (positive) or removed (negative): a change, never an absolute stock."""
 
     change = IntegerField(
@@ -91,11 +91,11 @@ class StockForm(FlaskForm):
     )
 
 
-class CsvForm(FlaskForm):
+class CsvForm(ShopForm):
     file = FileField(_l("CSV file"))
 
 
-class LotForm(FlaskForm):
+class LotForm(ShopForm):
     code = StringField(_l("Lot code"), validators=[DataRequired(), Length(max=20)])
     produced_on = DateField(_l("Harvest or production date"), validators=[Optional()])
     packed_on = DateField(_l("Packing date"), validators=[Optional()])
@@ -126,7 +126,7 @@ STEP_LABELS = {
 }
 
 
-class EventForm(FlaskForm):
+class EventForm(ShopForm):
     biz_step = SelectField(
         _l("Step"), choices=[(s.value, label) for s, label in STEP_LABELS.items()]
     )
@@ -142,14 +142,14 @@ class EventForm(FlaskForm):
     photo = FileField(_l("Photo"))
 
 
-class LabelsForm(FlaskForm):
+class LabelsForm(ShopForm):
     count = IntegerField(
         _l("Number of labels"), validators=[DataRequired(), NumberRange(min=1, max=5000)]
     )
     sturdy = BooleanField(_l("Sturdier code for labels that get scuffed (Q)"))
 
 
-class ShipForm(FlaskForm):
+class ShipForm(ShopForm):
     carrier = StringField(
         _l("Carrier"),
         validators=[DataRequired(), Length(max=80)],
@@ -160,13 +160,13 @@ class ShipForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(ShopForm):
     email = EmailField(
         _l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )
 
 
-class RecallForm(FlaskForm):
+class RecallForm(ShopForm):
     reason = TextAreaField(
         _l("Why the lot is recalled"), validators=[DataRequired(), Length(max=500)]
     )
@@ -178,13 +178,13 @@ class RecallForm(FlaskForm):
     )
 
 
-class CloseRecallForm(FlaskForm):
+class CloseRecallForm(ShopForm):
     resolution = TextAreaField(
         _l("How the recall was resolved"), validators=[DataRequired(), Length(max=1000)]
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(ShopForm):
     story_vi = TextAreaField(_l("Your story"), validators=[Optional(), Length(max=5000)])
     story_en = TextAreaField(_l("Your story (English)"), validators=[Optional(), Length(max=5000)])
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=300)])
@@ -206,7 +206,7 @@ class ProfileForm(FlaskForm):
     photos = MultipleFileField(_l("Photos of your place and people"))
 
 
-class BankAccountForm(FlaskForm):
+class BankAccountForm(ShopForm):
     bank_bin = SelectField(_l("Bank"), validators=[DataRequired()])
     account_number = StringField(_l("Account number"), validators=[DataRequired(), Length(max=30)])
     account_name = StringField(_l("Account holder"), validators=[DataRequired(), Length(max=100)])
@@ -217,7 +217,7 @@ class BankAccountForm(FlaskForm):
         self.bank_bin.choices = [("", _l("Choose a bank")), *banks]
 
 
-class CertificateForm(FlaskForm):
+class CertificateForm(ShopForm):
     kind = SelectField(_l("Kind"), choices=[(k.value, k.value) for k in CertificationKind])
     number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=80)])
     issuer = StringField(_l("Issued by"), validators=[DataRequired(), Length(max=200)])

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from shop.forms import ShopForm
 
-class CounterfeitForm(FlaskForm):
+
+class CounterfeitForm(ShopForm):
     place = StringField(
         _l("Where did you buy it?"),
         validators=[

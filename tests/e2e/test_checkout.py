@@ -56,7 +56,9 @@ def fill_delivery(page: Page, name: str, email: str) -> None:
     page.get_by_label("Họ và tên").fill(name)
     page.get_by_label("Điện thoại").fill("0912 345 678")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Tỉnh, thành phố").select_option(label="Hồ Chí Minh")
+    page.get_by_label("Tỉnh, thành phố").select_option(
+        label="Hồ Chí Minh (gồm cả Bình Dương, Bà Rịa - Vũng Tàu cũ)"
+    )
     page.get_by_label("Phường, xã").fill("Bến Thành")
     page.get_by_label("Địa chỉ (số nhà, đường, thôn)").fill("12 Lê Lợi")
     page.get_by_label("Tôi đã đọc và đồng ý").check()

@@ -115,9 +115,9 @@ def test_checkout_form_is_labelled_and_offers_card_only_when_configured(client, 
         ("phone", "0123456789", "số di động"),
         ("email", "not-an-email", "email"),
         ("ward", "Phường Không Có", "không phải là phường"),
-        ("province", "atlantis", "Not a valid choice"),
-        ("full_name", "", "This field is required"),
-        ("payment_method", "bitcoin", "Not a valid choice"),
+        ("province", "atlantis", "Lựa chọn không hợp lệ"),
+        ("full_name", "", "Vui lòng điền ô này"),
+        ("payment_method", "bitcoin", "Lựa chọn không hợp lệ"),
         ("street", "x" * 301, "300"),
     ],
 )
@@ -400,3 +400,42 @@ def test_the_checkout_form_helps_phones_fill_it(client, catalog):
         'autocomplete="street-address"',
     ):
         assert attributes in page
+
+
+# --- Former ward and province names (before the 1 July 2025 merger) ---------------------------
+
+
+def test_a_former_ward_is_delivered_to_todays_with_a_note(client, catalog):
+    add(client, catalog.banana)
+    response = place(client, province="ha_noi", ward="Phường Hàng Bạc")
+    assert response.status_code == 303
+    assert the_order().ward == "Phường Hoàn Kiếm"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Phường Hàng Bạc nay là Phường Hoàn Kiếm" in page
+
+
+def test_a_former_ward_split_in_two_asks_which_one(client, catalog):
+    add(client, catalog.banana)
+    response = place(client, province="ha_noi", ward="Phường Thượng Đình")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Phường Khương Đình, Phường Thanh Xuân" in page
+    assert place(client, province="ha_noi", ward="Khương Đình").status_code == 303
+    assert the_order().ward == "Phường Khương Đình"
+
+
+def test_provinces_are_listed_with_the_former_ones_they_took_in(client, catalog):
+    add(client, catalog.banana)
+    page = client.get("/checkout").get_data(as_text=True)
+    assert "Phú Thọ (gồm cả Vĩnh Phúc, Hòa Bình cũ)" in page
+    assert ">Hà Nội</option>" in page  # unchanged in 2025
+
+
+def test_wtforms_own_messages_are_in_the_pages_language(client, catalog):
+    add(client, catalog.banana)
+    empty = client.post("/checkout", data={"checkout_key": checkout_key()}).get_data(as_text=True)
+    assert "Vui lòng điền ô này." in empty and "This field is required." not in empty
+    english = client.post("/checkout?lang=en", data={"checkout_key": checkout_key()}).get_data(
+        as_text=True
+    )
+    assert "This field is required." in english

@@ -219,7 +219,7 @@ def test_a_pdf_loses_its_scripts_and_an_image_is_re_encoded(client, owner, catal
         ({"document": (io.BytesIO(b"MZ\x90\x00"), "x.exe")}, "không phải là ảnh"),
         ({"document": (io.BytesIO(b""), "")}, "Đính kèm"),
         ({"valid_to": (today() - timedelta(days=20)).isoformat()}, "kết thúc trước"),
-        ({"kind": "halal"}, "Not a valid choice"),
+        ({"kind": "halal"}, "Lựa chọn không hợp lệ"),
     ],
 )
 def test_bad_certificates_are_refused(client, owner, catalog, folders, overrides, message):
