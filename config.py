@@ -101,6 +101,7 @@ class Config:
     RETAIN_REPORT_CONTACTS_DAYS = _env_int("RETAIN_REPORT_CONTACTS_DAYS", 365)
     RETAIN_SENT_MESSAGES_DAYS = _env_int("RETAIN_SENT_MESSAGES_DAYS", 90)
     RETAIN_OFFICE_VIEWS_DAYS = _env_int("RETAIN_OFFICE_VIEWS_DAYS", 730)
+    RETAIN_SEARCH_MISSES_DAYS = _env_int("RETAIN_SEARCH_MISSES_DAYS", 365)
     # The platform's commission on the goods a cooperative sells, in basis points (500 = 5 %).
     PLATFORM_FEE_BASIS_POINTS = _env_int("PLATFORM_FEE_BASIS_POINTS", 500)
 

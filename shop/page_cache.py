@@ -125,7 +125,9 @@ def _etag(body: str, has_form: bool) -> str:
 
 
 def cached_page(view):
-    """Serve anonymous GETs of ``view`` from the cache; only 200 answers are kept."""
+    """Serve anonymous GETs of ``view`` from the cache; only 200 answers are kept, and not
+    those a view marked with ``skip_page_cache`` (a search that found nothing is logged
+    each time it is made)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -138,7 +140,7 @@ def cached_page(view):
             response = make_response(view(*args, **kwargs))
             g.rendering_for_cache = False
             body = response.get_data(as_text=True)
-            if response.status_code != 200:
+            if response.status_code != 200 or g.pop("skip_page_cache", False):
                 body = body.replace(CART_PLACEHOLDER, str(_cart_badge()))
                 return body.replace(TOKEN_PLACEHOLDER, generate_csrf()), response.status_code
             cache.set(key, body, timeout=current_app.config["PAGE_CACHE_SECONDS"])

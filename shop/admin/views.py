@@ -61,6 +61,7 @@ from shop.services import (
     recalls,
     reconcile,
     reviews,
+    search,
     tracing,
 )
 from shop.services import policies as policy_texts
@@ -273,6 +274,12 @@ def user_detail(user_id: int):
     if user.role is Role.CUSTOMER:
         personal_data.log_access(current_user, "account", subject=user)
     return render_template("admin/user.html", user=user, form=_role_form(user))
+
+
+@bp.get("/searches")
+def search_misses():
+    """What buyers searched for in the last 30 days and did not find, the most frequent first."""
+    return render_template("admin/search_misses.html", misses=search.recent_misses(days=30))
 
 
 @bp.get("/data-access")

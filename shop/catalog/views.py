@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request, send_from_directory
+from dataclasses import replace
+
+from flask import Response, current_app, g, render_template, request, send_from_directory
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,8 +14,9 @@ from shop.catalog.forms import ProductFilterForm
 from shop.catalog.reviews import review_context
 from shop.extensions import db
 from shop.i18n import current_language
+from shop.models import Role
 from shop.page_cache import cached_page
-from shop.services import catalog, certificates, recalls
+from shop.services import catalog, certificates, recalls, search
 from shop.services.catalog import ProductFilters, Sort
 from shop.services.places import province_by_code, provinces
 from shop.services.pricing import DeliveryRule
@@ -45,9 +48,25 @@ def product_list():
         return render_template(
             "catalog/list.html", form=form, page=None, errors=errors, groups=groups
         ), 400
+    page = _page_of(filters, form.page.data or 1)
+    corrected = None
+    if filters.q and page.total == 0 and catalog.only_words(filters):
+        corrected, page = _spelling_corrected(filters, page, form.page.data or 1)
+    return render_template(
+        "catalog/list.html",
+        form=form,
+        page=page,
+        errors=[],
+        groups=groups,
+        filters=filters,
+        corrected=corrected,
+    )
+
+
+def _page_of(filters: ProductFilters, number: int):
     page = db.paginate(
         catalog.filtered_products(filters),
-        page=form.page.data or 1,
+        page=number,
         per_page=current_app.config["PRODUCTS_PER_PAGE"],
         error_out=False,
         count=False,
@@ -56,9 +75,23 @@ def product_list():
     page.total = fragments.shared(
         f"count:{catalog.filters_key(filters)}", lambda: catalog.count_products(filters)
     )
-    return render_template(
-        "catalog/list.html", form=form, page=page, errors=[], groups=groups, filters=filters
-    )
+    return page
+
+
+def _spelling_corrected(filters: ProductFilters, page, number: int):
+    """The products of the query with one wrong letter per word put right; when that finds
+    nothing either, the search is logged for the office (and the page not cached, so each
+    one counts)."""
+    words = fragments.shared("search-words", search.known_words)
+    corrected = search.corrected_query(filters.q, words)
+    if corrected:
+        fixed_page = _page_of(replace(filters, q=corrected), number)
+        if fixed_page.total:
+            return corrected, fixed_page
+    if not (current_user.is_authenticated and current_user.role is Role.ADMIN):
+        search.note_miss(filters.q)  # the office trying a logged search does not count
+    g.skip_page_cache = True
+    return None, page
 
 
 def _fill_choices(form: ProductFilterForm, groups) -> None:

@@ -44,6 +44,7 @@ from shop.models.policy import PolicyVersion
 from shop.models.privacy import Consent, ConsentPurpose, DataAccess
 from shop.models.rating import OcopLevel, OcopRating
 from shop.models.review import Review
+from shop.models.search_log import SearchMiss
 from shop.models.trace import (
     BizStep,
     CounterfeitReport,
@@ -110,6 +111,7 @@ __all__ = [
     "Review",
     "Role",
     "Scan",
+    "SearchMiss",
     "ShippedLot",
     "StockMovement",
     "TraceEvent",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -201,6 +201,11 @@ def count_products(filters: ProductFilters) -> int:
         return _count_from_catalog_counts(filters)
     query = filtered_products(filters).order_by(None)  # loader options do not apply here
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def only_words(filters: ProductFilters) -> bool:
+    """Whether the search words are the only filter (the sort aside)."""
+    return bool(filters.q) and replace(filters, q="", sort=Sort.RELEVANCE) == ProductFilters()
 
 
 def _by_group_and_stars_only(filters: ProductFilters) -> bool:

@@ -30,6 +30,7 @@ from shop.models import (
     Review,
     Role,
     Scan,
+    SearchMiss,
     User,
 )
 from shop.models.user import new_session_token
@@ -268,13 +269,21 @@ class Retention:
     report_contacts: int  # contact and network on a counterfeit report
     sent_messages: int  # emails and notifications once sent (they carry addresses)
     office_views: int  # the log of the office's views of buyers' data
+    search_misses: int = 365  # searches that found nothing (words only, no person)
 
     @classmethod
     def from_config(cls, config) -> Retention:
         return cls(**{field: int(config[f"RETAIN_{field.upper()}_DAYS"]) for field in FIELDS})
 
 
-FIELDS = ("order_details", "scan_networks", "report_contacts", "sent_messages", "office_views")
+FIELDS = (
+    "order_details",
+    "scan_networks",
+    "report_contacts",
+    "sent_messages",
+    "office_views",
+    "search_misses",
+)
 
 
 def enforce_retention(rules: Retention, now: datetime | None = None) -> dict[str, int]:
@@ -313,6 +322,9 @@ def enforce_retention(rules: Retention, now: datetime | None = None) -> dict[str
         ).rowcount,
         "office_views": db.session.execute(
             sa.delete(DataAccess).where(DataAccess.at < before(rules.office_views))
+        ).rowcount,
+        "search_misses": db.session.execute(
+            sa.delete(SearchMiss).where(SearchMiss.day < before(rules.search_misses).date())
         ).rowcount,
     }
     consents_ended = db.session.execute(  # a consent kept with an order whose details went

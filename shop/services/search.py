@@ -9,6 +9,9 @@ short word such as "co" merges the entries of every word it starts ("cooperative
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.sql.selectable import Subquery
@@ -93,3 +96,106 @@ def hits_subquery(query: str) -> Subquery | None:
         sa.column("tier", sa.Integer),
         sa.column("score", sa.Float),
     ).subquery("hits")
+
+
+# --- Spelling: one wrong letter -----------------------------------------------------------
+
+SHORTEST_CORRECTED = 3  # "ogn" -> "ong"; two letters have too many neighbours
+
+
+def known_words() -> dict[str, int]:
+    """Each folded word of the visible products' names and their producers' names, with the
+    number of products it names (the likelier correction when two are one letter away)."""
+    names = db.session.execute(
+        sa.select(Product.search_name, Cooperative.name)
+        .join(Cooperative, Cooperative.id == Product.cooperative_id)
+        .where(Product.active.is_(True), Cooperative.approved.is_(True))
+    )
+    counts: dict[str, int] = {}
+    for product_name, producer in names:
+        for word in set(product_name.split()) | set(fold(producer).split()):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one letter wrong, missing, added, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diffs) == 1:
+            return True
+        if len(diffs) != 2:
+            return False
+        i, j = diffs
+        return j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long = sorted((a, b), key=len)
+    i = next(
+        (k for k, (x, y) in enumerate(zip(short, long[:-1], strict=True)) if x != y), len(short)
+    )
+    return short[i:] == long[i + 1 :]
+
+
+def corrected_query(query: str, words: dict[str, int]) -> str | None:
+    """``query`` with each word no product is known by replaced by the likeliest known word
+    one letter away; None when there is nothing to correct or no correction for a word."""
+    terms = search_terms(query)
+    if not terms:
+        return None
+    changed, fixed = False, []
+    for term in terms:
+        if any(word.startswith(term) for word in words):  # searched as a prefix
+            fixed.append(term)
+            continue
+        close = [w for w in words if len(term) >= SHORTEST_CORRECTED and one_edit_apart(term, w)]
+        if not close:
+            return None
+        fixed.append(max(close, key=lambda w: (words[w], w)))
+        changed = True
+    return " ".join(fixed) if changed else None
+
+
+# --- Searches that found nothing ------------------------------------------------------------
+
+
+def note_miss(query: str) -> None:
+    """Count one more search for ``query`` today that found nothing."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from shop.clock import today
+    from shop.models import SearchMiss
+
+    text = " ".join(query.lower().split())[:100]
+    if not text:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(SearchMiss).values(day=today(), query=text, times=1)
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["day", "query"], set_={"times": SearchMiss.times + 1}
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Miss:
+    query: str
+    times: int
+    last_day: date
+
+
+def recent_misses(days: int = 30, limit: int = 200) -> list[Miss]:
+    """The searches that found nothing in the last ``days``, the most frequent first."""
+    from shop.clock import today
+    from shop.models import SearchMiss
+
+    rows = db.session.execute(
+        sa.select(SearchMiss.query, sa.func.sum(SearchMiss.times), sa.func.max(SearchMiss.day))
+        .where(SearchMiss.day > today() - timedelta(days=days))
+        .group_by(SearchMiss.query)
+        .order_by(sa.func.sum(SearchMiss.times).desc(), SearchMiss.query)
+        .limit(limit)
+    )
+    return [Miss(query, int(times), last) for query, times, last in rows]

@@ -2,10 +2,14 @@
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from shop.clock import today
 from shop.extensions import db
+from shop.models import SearchMiss
 from tests import factories
 
 
@@ -57,7 +61,8 @@ def test_search_text_follows_renames(client, catalog):
     catalog.longan.name_vi = "Vải thiều Lục Ngạn"
     db.session.commit()
     assert "Vải thiều Lục Ngạn" in names(client.get("/products?q=vai thieu"))
-    assert names(client.get("/products?q=nhan")) == []
+    # "nhan" is no longer in any name: it is only found as "ngan" (Lục Ngạn), one letter away
+    assert "“ngan”" in client.get("/products?q=nhan").get_data(as_text=True)
 
 
 def test_search_finds_producers_old_place_names_and_short_forms(client, catalog):
@@ -273,3 +278,51 @@ def test_cooperative_page_is_paginated(app, client, catalog):
     assert len(names(first)) == 2 and 'rel="next"' in first.get_data(as_text=True)
     assert len(names(second)) == 1
     assert odd.status_code == 200 and names(odd) == names(first)
+
+
+def test_one_wrong_letter_is_put_right(client, catalog):
+    page = client.get("/products?q=chuoii say")
+    assert page.status_code == 200
+    assert names(page) == ["Chuối sấy dẻo Viba"]
+    text = page.get_data(as_text=True)
+    assert 'class="spelling"' in text and "“chuoi say”" in text
+    assert db.session.scalar(sa.select(sa.func.count(SearchMiss.id))) == 0  # found: not a miss
+
+
+def test_searches_that_find_nothing_are_counted_for_the_office(app_with, catalog):
+    cached = app_with(PAGE_CACHE_SECONDS=60).test_client()
+    for _ in range(3):  # each is counted: such a page is never served from the cache
+        assert names(cached.get("/products?q=Sầu riêng  Ri6")) == []
+    cached.get("/products?q=chuoi&group=tea")  # other filters narrowed it: not a search miss
+    (miss,) = db.session.scalars(sa.select(SearchMiss)).all()
+    assert (miss.query, miss.times) == ("sầu riêng ri6", 3)
+
+    office = cached.application.test_client()
+    factories.sign_in(office, factories.user("admin", email="office@ocop.vn"))
+    listing = office.get("/admin/searches").get_data(as_text=True)
+    assert "sầu riêng ri6" in listing and ">3<" in listing
+    office.get("/products?q=Sầu riêng Ri6")  # the office trying it does not count
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(SearchMiss.times)) == 3
+
+    buyer = cached.application.test_client()
+    factories.sign_in(buyer, factories.user())
+    assert buyer.get("/admin/searches").status_code == 403
+
+
+def test_old_search_misses_are_removed(client, catalog):
+    from shop.services import personal_data
+
+    db.session.add(SearchMiss(day=today() - timedelta(days=400), query="old", times=2))
+    db.session.add(SearchMiss(day=today(), query="new", times=1))
+    db.session.commit()
+    rules = personal_data.Retention(
+        order_details=3653,
+        scan_networks=365,
+        report_contacts=365,
+        sent_messages=90,
+        office_views=730,
+        search_misses=365,
+    )
+    assert personal_data.enforce_retention(rules)["search_misses"] == 1
+    assert db.session.scalars(sa.select(SearchMiss.query)).all() == ["new"]
