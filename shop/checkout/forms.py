@@ -25,6 +25,7 @@ from shop.services.places import (
     find_ward,
     province_by_code,
     provinces,
+    ward_names,
 )
 
 # Vietnamese mobile numbers: 0 or +84, then 3, 5, 7, 8 or 9, then eight digits.
@@ -111,6 +112,15 @@ class CheckoutForm(ConsentFields, ShopForm):
             self.payment_method.data = PaymentMethod.COD.value
         if not self.is_submitted():
             self.checkout_key.data = new_checkout_key()
+
+    def ward_choices(self) -> tuple[str, ...]:
+        """Today's wards of the chosen province, offered as the ward field's list (a datalist:
+        the buyer picks one as they type, or types a former name)."""
+        place = province_by_code(self.province.data or "")
+        if place is None:
+            return ()
+        self.ward.render_kw = {**(self.ward.render_kw or {}), "list": "ward-list"}
+        return ward_names(place)
 
     def validate_phone(self, field):
         if normalize_phone(field.data) is None:

@@ -62,12 +62,19 @@ def checkout():
         form.full_name.data = form.full_name.data or current_user.name
     place = province_by_code(form.province.data or "")
     summary = cart.summarize(items, _rule(), place.name if place else None)
-    if request.method == "POST" and form.validate():
+    choosing_province = request.form.get("step") == "province"  # "Show its wards", no script
+    if request.method == "POST" and not choosing_province and form.validate():
         return _place(form, items)
     if form.checkout_key.errors:
         form.checkout_key.data = new_checkout_key()
-    status = 400 if request.method == "POST" else 200
-    return render_template("checkout/checkout.html", form=form, summary=summary), status
+    status = 400 if request.method == "POST" and not choosing_province else 200
+    return render_template(
+        "checkout/checkout.html",
+        form=form,
+        summary=summary,
+        wards=form.ward_choices(),
+        province_chosen=choosing_province,
+    ), status
 
 
 def _user_id() -> int | None:

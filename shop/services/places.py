@@ -78,6 +78,13 @@ def _wards(province_number: int) -> dict[str, str]:
     return names
 
 
+def ward_names(province: Place) -> tuple[str, ...]:
+    """Today's wards and communes of ``province``, in alphabetical order, for a picker."""
+    from shop.services.text import fold
+
+    return tuple(sorted(set(_wards(province.number).values()), key=fold))
+
+
 def ward_in(province: Place, name: str) -> str | None:
     """The official name of a ward or commune of ``province`` as typed, accents optional."""
     from shop.services.text import fold

@@ -190,3 +190,30 @@ def test_pay_by_vietqr_transfer(page: Page, e2e_db, screenshot):
     expect(definition(payment, "Nội dung")).to_have_text(number.replace("-", ""))
     assert order.payment_status is PaymentStatus.UNPAID
     screenshot(page, "order-vietqr")
+
+
+def test_ward_picker_and_a_former_ward_without_script(new_page, e2e_db, screenshot):
+    page = new_page(java_script_enabled=False, viewport={"width": 360, "height": 780})
+    add_to_cart(page, "chuoi-say-deo-viba", "Chuối sấy dẻo Viba")
+    go_to_checkout(page)
+    page.get_by_label("Họ và tên").fill("Trần Văn Minh")
+    page.get_by_label("Tỉnh, thành phố").select_option(label="Hà Nội")
+    page.get_by_role("button", name="Xem phường, xã và phí giao hàng").click()
+    ward = page.get_by_label("Phường, xã")
+    expect(page.get_by_label("Họ và tên")).to_have_value("Trần Văn Minh")  # kept
+    expect(ward).to_have_attribute("list", "ward-list")
+    assert page.locator("#ward-list option").count() == 126  # Hà Nội's wards and communes
+    expect(page.locator('#ward-list option[value="Phường Hoàn Kiếm"]')).to_have_count(1)
+    screenshot(page, "checkout-ward-picker-360")
+
+    page.get_by_label("Điện thoại").fill("0912 345 678")
+    page.get_by_label("Email").fill("minh@example.vn")
+    ward.fill("Phường Hàng Bạc")  # the name before 1 July 2025
+    page.get_by_label("Địa chỉ (số nhà, đường, thôn)").press_sequentially("5 Hàng Bạc")
+    page.get_by_label("Tôi đã đọc và đồng ý").check()
+    page.get_by_label("Thanh toán khi nhận hàng", exact=True).check()
+    page.get_by_label("Địa chỉ (số nhà, đường, thôn)").press("Enter")  # Enter places the order
+
+    number = order_number_on(page)
+    expect(page.get_by_text("Phường Hàng Bạc nay là Phường Hoàn Kiếm")).to_be_visible()
+    assert order_by_number(e2e_db, number).ward == "Phường Hoàn Kiếm"

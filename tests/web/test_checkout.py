@@ -439,3 +439,19 @@ def test_wtforms_own_messages_are_in_the_pages_language(client, catalog):
         as_text=True
     )
     assert "This field is required." in english
+
+
+def test_the_ward_picker_works_without_script(client, catalog):
+    add(client, catalog.banana)
+    first = client.get("/checkout").get_data(as_text=True)
+    assert 'list="ward-list"' not in first and "<datalist" not in first
+    # "Show its wards" sends the form as typed so far: nothing is placed, nothing is refused.
+    shown = place(client, province="ha_noi", ward="", full_name="Lan", step="province")
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "field-error" not in page
+    assert 'list="ward-list"' in page and '<option value="Phường Hoàn Kiếm">' in page
+    assert page.count("<option value=") - page.count('<option value="" ') >= 126 + 34
+    assert 'value="Lan"' in page  # what was typed stays
+    assert db.session.scalar(sa.select(sa.func.count(Order.id))) == 0
+    # Enter in a field presses the form's first button: a hidden "Place order", not the picker.
+    assert page.index('type="submit" class="visually-hidden"') < page.index('value="province"')
