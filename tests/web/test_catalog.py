@@ -326,3 +326,14 @@ def test_old_search_misses_are_removed(client, catalog):
     )
     assert personal_data.enforce_retention(rules)["search_misses"] == 1
     assert db.session.scalars(sa.select(SearchMiss.query)).all() == ["new"]
+
+
+def test_a_product_is_shared_with_plain_links(client, catalog):
+    from urllib.parse import parse_qs, urlsplit
+
+    html = client.get(f"/products/{catalog.banana.slug}").get_data(as_text=True)
+    link = re.search(r'href="(https://www\.facebook\.com/sharer/sharer\.php\?[^"]+)"', html)
+    shared = parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query)["u"][0]
+    assert urlsplit(shared).path == f"/products/{catalog.banana.slug}"
+    assert f'value="{shared}" readonly' in html
+    assert "<script src" not in html  # plain links: no third party runs on the page

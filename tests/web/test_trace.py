@@ -435,3 +435,14 @@ def test_counterfeit_reports_are_rate_limited(database_url, traced):
     finally:  # the limiter is one object for every app: switch it off again for the others
         limiter.reset()
         limiter.enabled = False
+
+
+def test_a_box_is_shared_by_its_lots_link_never_its_serial(client, traced):
+    tea, batch, units = traced
+    page = client.get(f"/01/{tea.gtin}/10/{batch.code}/21/{units[0].serial}", headers=PHONE)
+    html = page.get_data(as_text=True)
+    (shared,) = re.findall(r'id="share-url" type="url" value="([^"]+)"', html)
+    assert urlsplit(shared).path == f"/01/{tea.gtin}/10/{batch.code}"
+    facebook = re.search(r'href="https://www\.facebook\.com/sharer/sharer\.php\?u=([^"]+)"', html)
+    assert facebook and units[0].serial not in facebook.group(1)
+    assert "<script" not in html  # plain links: no third party runs on the page
