@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from urllib.parse import urlencode
 
@@ -54,11 +55,59 @@ def short_datetime(value) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
 
+# The packaging words cooperatives write on their units, for English pages ("hộp 500 g" is a
+# "box, 500 g"); a unit with other words keeps them as written.
+PACKAGING_EN = {
+    "hộp quà": ("gift box", "gift boxes"),
+    "hộp": ("box", "boxes"),
+    "gói": ("pack", "packs"),
+    "chai": ("bottle", "bottles"),
+    "túi": ("bag", "bags"),
+    "hũ": ("jar", "jars"),
+    "lọ": ("jar", "jars"),
+    "bình": ("jar", "jars"),
+    "bộ": ("set", "sets"),
+    "thùng": ("case", "cases"),
+    "cái": ("piece", "pieces"),
+    "chén": ("cup", "cups"),
+    "bó": ("bunch", "bunches"),
+    "khay": ("tray", "trays"),
+}
+_PACKAGING = re.compile(
+    r"(?:(?<=\s)|^)(\d+\s+)?("
+    + "|".join(sorted(PACKAGING_EN, key=len, reverse=True))
+    + r")(?=\s|$)",
+    re.IGNORECASE,
+)
+
+
+def unit_label(unit: str, language: str | None = None) -> str:
+    """A unit as written ("hộp 10 gói x 20 g"), in English words on English pages
+    ("Box of 10 packs × 20 g") when every word has an English one."""
+    if (language or current_language()) != "en" or not unit:
+        return unit
+
+    def english(match: re.Match) -> str:
+        count, word = match.group(1), match.group(2).lower()
+        one, many = PACKAGING_EN[word]
+        if count:
+            return f"of {count}{one if count.strip() == '1' else many}"
+        return one
+
+    text = _PACKAGING.sub(english, unit.strip()).replace(" x ", " × ")
+    text = re.sub(r"(\d),(\d)", r"\1.\2", text)  # 1,5 kg -> 1.5 kg
+    vietnamese_left = any(ch.isalpha() and not ch.isascii() for ch in text)
+    if text == unit.strip() or vietnamese_left:  # half translated reads worse than none
+        return unit
+    return text[:1].upper() + text[1:]
+
+
 def register_i18n(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["short_datetime"] = short_datetime
+    app.jinja_env.filters["unit"] = unit_label
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["url_with_lang"] = url_with_lang
     app.context_processor(lambda: {"today": today()})

@@ -337,3 +337,10 @@ def test_a_product_is_shared_with_plain_links(client, catalog):
     assert urlsplit(shared).path == f"/products/{catalog.banana.slug}"
     assert f'value="{shared}" readonly' in html
     assert "<script src" not in html  # plain links: no third party runs on the page
+
+
+def test_english_pages_name_the_packaging_in_english(client, catalog):
+    english = client.get(f"/products/{catalog.banana.slug}?lang=en").get_data(as_text=True)
+    assert "Pack 500 g · GTIN" in english and "gói 500 g" not in english
+    vietnamese = client.get(f"/products/{catalog.banana.slug}?lang=vi").get_data(as_text=True)
+    assert "gói 500 g · GTIN" in vietnamese
