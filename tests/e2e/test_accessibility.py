@@ -1,6 +1,6 @@
 """Every main page of the shop, for each kind of visitor, checked by axe-core (no violation
-of any impact) and for width (nothing wider than a 360 px phone), in both languages, on a
-phone and on a desktop."""
+of any impact), for width (nothing wider than a 360 px phone) and, on the phone, for touch
+targets (44 px), in both languages, on a phone and on a desktop."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ OFFICE = [
     "/admin/take-downs",
     "/admin/policies",
     "/admin/data-access",
+    "/admin/searches",
 ]
 ACCOUNTS = {
     "public": None,
@@ -96,6 +97,33 @@ WIDEST = """width => [...document.querySelectorAll('body *')]
   .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.trim().slice(0, 40)}`)"""
 
 
+# Controls smaller than 44 x 44 px on screen (WCAG 2.5.5); a link inside running text is
+# exempt, as is a checkbox or radio whose label is the target.
+SMALL_TARGETS = """() => {
+  const found = [];
+  const controls = 'a[href], button, input:not([type=hidden]), select, textarea, summary';
+  for (const e of document.querySelectorAll(controls)) {
+    const box = e.getBoundingClientRect();
+    if (!box.width || !box.height || box.right <= 0) continue;  // not shown, or off screen
+    if (e.classList.contains('visually-hidden')) continue;
+    const style = getComputedStyle(e);
+    if (e.tagName === 'A' && style.display === 'inline') {
+      const words = [...e.parentElement.childNodes].filter(n => n.nodeType === 3)
+        .map(n => n.textContent.trim()).join('');
+      if (words) continue;
+    }
+    if (['checkbox', 'radio'].includes(e.type) && e.labels.length
+        && e.labels[0].getBoundingClientRect().height >= 44) continue;
+    if (box.height < 44 || box.width < 44) {
+      const name = (e.textContent || e.value || e.name || '').trim().slice(0, 30);
+      const size = `${Math.round(box.width)}x${Math.round(box.height)}`;
+      found.push(`${e.tagName.toLowerCase()} "${name}" ${size}`);
+    }
+  }
+  return found.slice(0, 5);
+}"""
+
+
 def problems_on(page: Page, path: str, width: int) -> list[str]:
     page.goto(path)
     found = []
@@ -103,6 +131,10 @@ def problems_on(page: Page, path: str, width: int) -> list[str]:
     if wide > width:
         culprits = page.evaluate(WIDEST, width)
         found.append(f"{path}: {wide} px wide on a {width} px screen, by {culprits}")
+    if width == PHONE:
+        small = page.evaluate(SMALL_TARGETS)
+        if small:
+            found.append(f"{path}: touch targets under 44 px: {small}")
     for violation in AXE.run(page).response["violations"]:
         targets = [", ".join(node["target"]) for node in violation["nodes"]][:3]
         found.append(f"{path}: {violation['id']} ({violation['impact']}) at {targets}")
