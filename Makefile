@@ -67,3 +67,7 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache
+
+.PHONY: screenshots
+screenshots: install  ## phone and desktop screenshots of the main pages into docs/ui/ (a scratch demo shop on :5077)
+	$(BIN)/python tools/screenshots.py --serve --port $${SCREENSHOT_PORT:-5077}
