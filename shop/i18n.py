@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 
 from babel.numbers import format_currency
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from markupsafe import Markup
 
 from shop.clock import today
 
@@ -102,12 +103,19 @@ def unit_label(unit: str, language: str | None = None) -> str:
     return text[:1].upper() + text[1:]
 
 
+def nowrap(text: str) -> Markup:
+    """``text`` kept on one line (an order number must not break at its hyphens)."""
+    return Markup('<span class="nowrap">%s</span>') % text
+
+
 def register_i18n(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["short_datetime"] = short_datetime
     app.jinja_env.filters["unit"] = unit_label
+    app.jinja_env.filters["decimal"] = lambda value: format_decimal(value, "#,##0.00")
+    app.jinja_env.filters["nowrap"] = nowrap
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["url_with_lang"] = url_with_lang
     app.context_processor(lambda: {"today": today()})
