@@ -165,3 +165,43 @@ def find_ward(province: Place, typed: str) -> WardMatch:
     if len(names) == 1:
         return WardMatch(names[0], former=typed.strip())
     return WardMatch(None, former=typed.strip() if names else "", choices=names)
+
+
+@cache
+def _legacy_names() -> dict:
+    spec = importlib.util.find_spec("vietnamadminunits")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return json.loads((folder / "data" / "parser_legacy.json").read_text(encoding="utf-8"))
+
+
+def _legacy_unit(old_key: str) -> tuple[str, ...]:
+    """Readable names of a former unit's key ("tinhhoabinh_huyenluongson_xalienson"): its
+    ward or commune, district and province, as people wrote them before 1 July 2025."""
+    province_key, district_key, ward_key = old_key.split("_")
+    legacy = _legacy_names()
+    province = legacy["DICT_PROVINCE"].get(province_key, {})
+    district = legacy["DICT_PROVINCE_DISTRICT"].get(province_key, {}).get(district_key, {})
+    wards = legacy["DICT_PROVINCE_DISTRICT_WARD_NO_ACCENTED"].get(province_key, {})
+    ward = wards.get(district_key, {}).get(ward_key, {})
+    names = (ward.get("wardShort"), district.get("districtShort"), province.get("provinceShort"))
+    return tuple(name for name in names if name)
+
+
+@cache
+def former_names(province_name: str, commune: str) -> tuple[str, ...]:
+    """The former communes, districts and provinces today's ``commune`` of ``province_name``
+    took in on 1 July 2025 ("Xã Liên Sơn", "Phú Thọ" -> "Liên Sơn", "Lương Sơn", "Hòa Bình"),
+    so that a producer is still found by the names people know it by."""
+    place = province_by_name(province_name)
+    if place is None or not commune:
+        return ()
+    new_key = _key(ward_in(place, commune) or commune)
+    table, province = _conversion_table(), _table_key(place.number)
+    old_keys = list(table["DICT_PROVINCE_WARD_NO_DIVIDED"].get(province, {}).get(new_key, []))
+    for old_key, parts in table["DICT_PROVINCE_WARD_DIVIDED"].get(province, {}).items():
+        if any(part["newWardKey"] == new_key for part in parts):
+            old_keys.append(old_key)
+    names: dict[str, None] = {}
+    for old_key in old_keys:
+        names.update(dict.fromkeys(_legacy_unit(old_key)))
+    return tuple(names)

@@ -18,18 +18,23 @@ from sqlalchemy.sql.selectable import Subquery
 
 from shop.extensions import db
 from shop.models import Cooperative, Product
+from shop.services.places import former_names
 from shop.services.text import fold, search_terms
 
 # What a product is found by besides its name: its description, unit and origin, and its
-# producer's name and address, which keeps the names people still use ("Lương Sơn, Hòa Bình"
-# is in Phú Thọ since the 2025 merger, "Lục Yên, Yên Bái" in Lào Cai).
+# producer's name and address, with the former commune, district and province names its
+# commune took in on 1 July 2025 ("Lương Sơn, Hòa Bình" is in Phú Thọ since the merger,
+# "Lục Yên, Yên Bái" in Lào Cai), which people still use.
 SEARCHED = ("name_vi", "name_en", "description_vi", "description_en", "unit", "label_origin")
 
 
 def refresh_search_text(product: Product, coop: Cooperative | None = None) -> None:
     """Recompute the folded text the search index reads."""
     coop = coop or product.cooperative or db.session.get(Cooperative, product.cooperative_id)
-    producer = f"{coop.name} {coop.address} {coop.commune} {coop.province}" if coop else ""
+    producer = ""
+    if coop:
+        former = " ".join(former_names(coop.province, coop.commune))
+        producer = f"{coop.name} {coop.address} {coop.commune} {coop.province} {former}"
     product.search_name = fold(f"{product.name_vi} {product.name_en}")
     product.search_body = fold(
         f"{product.description_vi} {product.description_en} {product.unit} "

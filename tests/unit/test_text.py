@@ -26,3 +26,13 @@ def test_search_terms_are_folded_and_bounded():
 
 def test_slugify():
     assert slugify("Chuối sấy dẻo Viba") == "chuoi-say-deo-viba"
+
+
+def test_former_names_of_todays_communes():
+    from shop.services.places import former_names
+
+    assert {"Liên Sơn", "Lương Sơn", "Hòa Bình"} <= set(former_names("Phú Thọ", "Xã Liên Sơn"))
+    assert {"Lục Yên", "Yên Bái"} <= set(former_names("Lào Cai", "Xã Lục Yên"))
+    assert "Hàng Bạc" in former_names("Hà Nội", "Phường Hoàn Kiếm")
+    assert former_names("Hà Nội", "Phường Không Có") == ()
+    assert former_names("Atlantis", "Xã Liên Sơn") == ()

@@ -344,3 +344,11 @@ def test_english_pages_name_the_packaging_in_english(client, catalog):
     assert "Pack 500 g · GTIN" in english and "gói 500 g" not in english
     vietnamese = client.get(f"/products/{catalog.banana.slug}?lang=vi").get_data(as_text=True)
     assert "gói 500 g · GTIN" in vietnamese
+
+
+def test_search_knows_the_former_names_of_a_producers_commune(client, catalog):
+    # Viba is in Xã Liên Sơn, Phú Thọ: before 1 July 2025, Liên Sơn, Lương Sơn, Hòa Bình.
+    assert "Lương Sơn" not in catalog.viba.address + catalog.viba.commune
+    for query in ("luong son", "hoa binh", "chuoi hoa binh"):
+        found = names(client.get("/products", query_string={"q": query}))
+        assert "Chuối sấy dẻo Viba" in found and "Chè xanh Mỹ Tân" not in found, query
