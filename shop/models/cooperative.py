@@ -81,6 +81,16 @@ class Cooperative(db.Model):
     def shown_certifications(self) -> list[Certification]:
         return [c for c in self.certifications if c.is_shown()]
 
+    @property
+    def full_address(self) -> str:
+        """Address, commune and province, each once ("Xóm 1, Xã Liên Sơn, Phú Thọ"), though
+        the address may already name the commune or the province."""
+        parts = [self.address or ""]
+        for part in (self.commune, self.province):
+            if part and part.casefold() not in ", ".join(parts).casefold():
+                parts.append(part)
+        return ", ".join(p for p in parts if p)
+
     def __repr__(self) -> str:
         return f"<Cooperative {self.slug}>"
 

@@ -36,3 +36,14 @@ def test_former_names_of_todays_communes():
     assert "Hàng Bạc" in former_names("Hà Nội", "Phường Hoàn Kiếm")
     assert former_names("Hà Nội", "Phường Không Có") == ()
     assert former_names("Atlantis", "Xã Liên Sơn") == ()
+
+
+def test_a_producers_address_names_each_place_once():
+    from shop.models import Cooperative
+
+    written_out = Cooperative(address="Thôn 3, xã Liên Sơn, tỉnh Phú Thọ", commune="Xã Liên Sơn")
+    written_out.province = "Phú Thọ"
+    assert written_out.full_address == "Thôn 3, xã Liên Sơn, tỉnh Phú Thọ"
+    short = Cooperative(address="Xóm 1", commune="Xã Liên Sơn", province="Phú Thọ")
+    assert short.full_address == "Xóm 1, Xã Liên Sơn, Phú Thọ"
+    assert Cooperative(address="", commune="", province="Phú Thọ").full_address == "Phú Thọ"
