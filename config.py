@@ -66,6 +66,8 @@ class Config:
     DELIVERY_STEP_GRAMS = _env_int("DELIVERY_STEP_GRAMS", 500)
     DELIVERY_STEP_SAME_REGION = _env_int("DELIVERY_STEP_SAME_REGION", 5_000)
     DELIVERY_STEP_OTHER_REGION = _env_int("DELIVERY_STEP_OTHER_REGION", 9_000)
+    DELIVERY_DAYS_SAME_REGION = os.environ.get("DELIVERY_DAYS_SAME_REGION", "1-3")
+    DELIVERY_DAYS_OTHER_REGION = os.environ.get("DELIVERY_DAYS_OTHER_REGION", "3-5")
     # Carriers the ship form suggests, with their public tracking pages ({number} is the
     # parcel's tracking number). Another carrier may be typed; its parcels get no link.
     CARRIERS = (

@@ -157,6 +157,7 @@ def product_context(product) -> dict:
         "delivery": rule.by_region(
             product.price, product.cooperative.province, product.weight_grams
         ),
+        "delivery_days": rule.days_by_region(product.cooperative.province),
         "free_from": rule.free_from,
         "open_recalls": recalls.open_for_product(product),
     }

@@ -17,6 +17,15 @@ def region_of(province_name: str) -> str | None:
     return next(region for last, region in REGIONS if place.number <= last)
 
 
+def days_range(text: str) -> tuple[int, int]:
+    """ "1-3" -> (1, 3); "2" -> (2, 2). Refused unless 0 < low <= high."""
+    low, _, high = str(text).partition("-")
+    days = (int(low), int(high or low))
+    if not 0 < days[0] <= days[1]:
+        raise ValueError(f"a delivery time in days, such as 1-3, not {text!r}")
+    return days
+
+
 @dataclass(frozen=True)
 class DeliveryRule:
     """Delivery fee per cooperative's parcel, priced as Vietnamese carriers price theirs
@@ -31,6 +40,9 @@ class DeliveryRule:
     step_grams: int = 500
     step_same_region: int = 5_000
     step_other_region: int = 9_000
+    # Days from handing the parcel to the carrier to the buyer's door (standard service).
+    days_same_region: tuple[int, int] = (1, 3)
+    days_other_region: tuple[int, int] = (3, 5)
 
     @classmethod
     def from_config(cls, config) -> DeliveryRule:
@@ -42,6 +54,8 @@ class DeliveryRule:
             config["DELIVERY_STEP_GRAMS"],
             config["DELIVERY_STEP_SAME_REGION"],
             config["DELIVERY_STEP_OTHER_REGION"],
+            days_range(config["DELIVERY_DAYS_SAME_REGION"]),
+            days_range(config["DELIVERY_DAYS_OTHER_REGION"]),
         )
 
     def fee(
@@ -60,6 +74,14 @@ class DeliveryRule:
         extra = max(grams - self.base_grams, 0)
         steps = -(-extra // self.step_grams)  # every started step counts
         return base + steps * step
+
+    def days_by_region(self, from_province: str) -> dict[str, tuple[int, int]]:
+        """How many days a parcel takes to each region (fewer within the producer's own)."""
+        home = region_of(from_province)
+        return {
+            region: self.days_same_region if region == home else self.days_other_region
+            for _, region in REGIONS
+        }
 
     def by_region(self, subtotal: int, from_province: str, grams: int) -> dict[str, int]:
         """What one parcel costs to each region, for the product page before the cart."""

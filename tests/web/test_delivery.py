@@ -101,3 +101,36 @@ def test_packing_slip_and_tracking_link(app, client, catalog, tmp_path):
     assert client.get(f"/coop/orders/{part.id}/packing-slip.pdf").status_code == 404
     buyer_page = client.get(f"/orders/{order.access_token}").get_data(as_text=True)
     assert f"https://viettelpost.com.vn/tra-cuu-hanh-trinh-don/?code=VTP{part.id}" in buyer_page
+
+
+def test_delivery_days_by_region_fewer_within_the_producers_own():
+    rule = DeliveryRule(days_same_region=(1, 2), days_other_region=(3, 6))
+    assert rule.days_by_region("Phú Thọ") == {
+        "north": (1, 2),
+        "central": (3, 6),
+        "south": (3, 6),
+    }
+    assert rule.days_by_region("Cần Thơ")["south"] == (1, 2)
+
+
+@pytest.mark.parametrize(("text", "days"), [("1-3", (1, 3)), ("2", (2, 2)), (" 2-4", (2, 4))])
+def test_delivery_days_from_the_configuration(text, days):
+    from shop.services.pricing import days_range
+
+    assert days_range(text) == days
+
+
+@pytest.mark.parametrize("text", ["0-2", "5-3", "soon", ""])
+def test_nonsense_delivery_days_are_refused(text):
+    from shop.services.pricing import days_range
+
+    with pytest.raises(ValueError):
+        days_range(text)
+
+
+def test_the_product_page_says_how_long_delivery_takes(client, catalog):
+    page = client.get(f"/products/{catalog.banana.slug}?lang=en").get_data(as_text=True)
+    assert "₫25,000 · 1–3 days" in page  # Viba is in Phú Thọ: the north is its own region
+    assert "₫40,000 · 3–5 days" in page
+    vietnamese = client.get(f"/products/{catalog.banana.slug}?lang=vi").get_data(as_text=True)
+    assert "1–3 ngày" in vietnamese
