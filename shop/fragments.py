@@ -47,6 +47,19 @@ def shared(key: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def lasting(key: str, compute: Callable[[], T], seconds: int) -> T:
+    """``compute()``, kept ``seconds`` whatever the catalog's writes: for what is costly to
+    build and may be a little late (the words search corrections are chosen from)."""
+    if _seconds() <= 0:
+        return compute()
+    full_key = f"frag:lasting:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, timeout=seconds)
+    return value
+
+
 def product_cards(products: Iterable[Product]) -> Markup:
     """The cards of ``products``, rendered once per language and generation (one round
     trip to the cache for the whole grid)."""

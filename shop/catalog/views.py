@@ -82,7 +82,9 @@ def _spelling_corrected(filters: ProductFilters, page, number: int):
     """The products of the query with one wrong letter per word put right; when that finds
     nothing either, the search is logged for the office (and the page not cached, so each
     one counts)."""
-    words = fragments.shared("search-words", search.known_words)
+    # Building the words reads every visible name (about 1.5 s at 100,000 products on
+    # SQLite): once per ten minutes, not at every catalog change.
+    words = fragments.lasting("search-words", search.known_words, seconds=600)
     corrected = search.corrected_query(filters.q, words)
     if corrected:
         fixed_page = _page_of(replace(filters, q=corrected), number)

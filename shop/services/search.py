@@ -9,6 +9,8 @@ short word such as "co" merges the entries of every word it starts ("cooperative
 
 from __future__ import annotations
 
+import bisect
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -110,36 +112,37 @@ SHORTEST_CORRECTED = 3  # "ogn" -> "ong"; two letters have too many neighbours
 
 def known_words() -> dict[str, int]:
     """Each folded word of the visible products' names and their producers' names, with the
-    number of products it names (the likelier correction when two are one letter away)."""
-    names = db.session.execute(
-        sa.select(Product.search_name, Cooperative.name)
-        .join(Cooperative, Cooperative.id == Product.cooperative_id)
-        .where(Product.active.is_(True), Cooperative.approved.is_(True))
+    number of products it names (the likelier correction when two are one letter away).
+    Words with a digit are left out: a code or a number is not put right by guessing."""
+    counts: Counter[str] = Counter()
+    names = db.session.scalars(
+        sa.select(Product.search_name).where(
+            Product.active.is_(True),
+            Product.cooperative_id.in_(
+                sa.select(Cooperative.id).where(Cooperative.approved.is_(True))
+            ),
+        )
     )
-    counts: dict[str, int] = {}
-    for product_name, producer in names:
-        for word in set(product_name.split()) | set(fold(producer).split()):
-            counts[word] = counts.get(word, 0) + 1
-    return counts
+    for name in names:
+        counts.update(set(name.split()))
+    producers = db.session.scalars(sa.select(Cooperative.name).where(Cooperative.approved))
+    for producer in producers:
+        counts.update(set(fold(producer).split()))
+    return {word: n for word, n in counts.items() if word.isalpha()}
 
 
-def one_edit_apart(a: str, b: str) -> bool:
-    """Whether ``b`` is ``a`` with one letter wrong, missing, added, or two swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diffs = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(diffs) == 1:
-            return True
-        if len(diffs) != 2:
-            return False
-        i, j = diffs
-        return j == i + 1 and a[i] == b[j] and a[j] == b[i]
-    short, long = sorted((a, b), key=len)
-    i = next(
-        (k for k, (x, y) in enumerate(zip(short, long[:-1], strict=True)) if x != y), len(short)
-    )
-    return short[i:] == long[i + 1 :]
+LETTERS = "abcdefghijklmnopqrstuvwxyz"  # folded words have no accents and no đ
+
+
+def one_edit_away(term: str) -> set[str]:
+    """Every string one letter wrong, missing, added or swapped from ``term``: some 55 per
+    letter, looked up in the known words at once (however many there are)."""
+    splits = [(term[:i], term[i:]) for i in range(len(term) + 1)]
+    missing = {a + b[1:] for a, b in splits if b}
+    swapped = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    wrong = {a + c + b[1:] for a, b in splits if b for c in LETTERS}
+    added = {a + c + b for a, b in splits for c in LETTERS}
+    return (missing | swapped | wrong | added) - {term}
 
 
 def corrected_query(query: str, words: dict[str, int]) -> str | None:
@@ -148,12 +151,16 @@ def corrected_query(query: str, words: dict[str, int]) -> str | None:
     terms = search_terms(query)
     if not terms:
         return None
+    ordered = sorted(words)
     changed, fixed = False, []
     for term in terms:
-        if any(word.startswith(term) for word in words):  # searched as a prefix
+        at = bisect.bisect_left(ordered, term)
+        if at < len(ordered) and ordered[at].startswith(term):  # searched as a prefix
             fixed.append(term)
             continue
-        close = [w for w in words if len(term) >= SHORTEST_CORRECTED and one_edit_apart(term, w)]
+        close = []
+        if len(term) >= SHORTEST_CORRECTED:
+            close = [w for w in one_edit_away(term) if w in words]
         if not close:
             return None
         fixed.append(max(close, key=lambda w: (words[w], w)))
