@@ -55,7 +55,10 @@ def test_checkout_shows_the_total_beside_its_one_action_and_thanks_after(client,
         data=CHECKOUT_FORM | {"payment_method": "cod", "checkout_key": checkout_key()},
         follow_redirects=True,
     )
-    assert "Cảm ơn bạn! Đơn OCOP-" in placed.get_data(as_text=True)
+    html = placed.get_data(as_text=True)
+    assert "Cảm ơn bạn! Đơn OCOP-" in html
+    lines = html[html.index('class="order-lines"') :][:800]  # each line with its picture
+    assert 'class="thumb"' in lines and "2 × Chuối sấy dẻo Viba" in lines
 
 
 def test_the_cart_shows_each_line_with_a_picture_and_a_quiet_update(client, catalog):
