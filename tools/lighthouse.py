@@ -2,7 +2,8 @@
 
     npm install --prefix /tmp/lh lighthouse
     make run    # elsewhere: the demo shop on http://127.0.0.1:5000
-    .venv/bin/python tools/lighthouse.py http://127.0.0.1:5000 [--lighthouse PATH]
+    .venv/bin/python tools/lighthouse.py http://127.0.0.1:5000 [--desktop] [--lang vi|en]
+                                         [--lighthouse PATH]
 
 Signs in as the demo buyer (with one product in the cart), a demo cooperative and the office,
 passes each session's cookie to Lighthouse, and prints each page's accessibility score and
@@ -57,7 +58,7 @@ def trace_page(base: str) -> str:
     return re.search(rf'href="(/01/{gtin}/10/[^"]+)"', lots).group(1)
 
 
-def audit(lighthouse: str, url: str, headers: dict) -> tuple[int, list[str]]:
+def audit(lighthouse: str, url: str, headers: dict, desktop: bool) -> tuple[int, list[str]]:
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         command = [
             lighthouse,
@@ -70,6 +71,8 @@ def audit(lighthouse: str, url: str, headers: dict) -> tuple[int, list[str]]:
         ]
         if headers:
             command.append(f"--extra-headers={json.dumps(headers)}")
+        if desktop:
+            command.append("--preset=desktop")
         env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
         subprocess.run(command, env=env, check=True)
         report = json.loads(Path(out.name).read_text())
@@ -85,6 +88,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("base", help="the shop's address, e.g. http://127.0.0.1:5000")
     parser.add_argument("--lighthouse", default="/tmp/lh/node_modules/.bin/lighthouse")
+    parser.add_argument("--desktop", action="store_true", help="Lighthouse's desktop preset")
+    parser.add_argument("--lang", choices=("vi", "en"), help="ask each page in this language")
     args = parser.parse_args()
     base = args.base.rstrip("/")
     pages = {
@@ -97,7 +102,10 @@ def main() -> None:
     for who, email in VISITORS.items():
         headers = {"Cookie": session_cookie(base, email, who == "buyer")} if email else {}
         for path in pages[who]:
-            score, failed = audit(args.lighthouse, base + path, headers)
+            url = base + path
+            if args.lang:
+                url += ("&" if "?" in url else "?") + f"lang={args.lang}"
+            score, failed = audit(args.lighthouse, url, headers, args.desktop)
             scores.append(score)
             print(f"{who:12} {path:45} {score:4d} {' '.join(failed)}", flush=True)
     print(f"{len(scores)} pages; lowest accessibility score {min(scores)}")
