@@ -78,3 +78,29 @@ def test_phone_screen_has_no_horizontal_scroll(new_page, screenshot):
         assert scroll_width <= inner_width, f"{path} scrolls sideways on a phone"
         if path == "/":
             screenshot(page, "home-vi-phone")
+
+
+# The phone's share sheet, as a phone browser offers it: calls are recorded for the test.
+SHARE_SHEET = (
+    "navigator.share = (data) => { (window.shared ||= []).push(data); return Promise.resolve(); };"
+)
+
+
+def test_share_opens_the_phones_share_sheet_and_is_hidden_without_it(new_page):
+    phone = new_page(viewport={"width": 360, "height": 780})
+    phone.add_init_script(SHARE_SHEET)
+    phone.goto("/products/chuoi-say-deo-viba")
+    phone.get_by_role("button", name="Chia sẻ qua Zalo hoặc ứng dụng khác").click()
+    (shared,) = phone.evaluate("window.shared")
+    assert shared["url"].endswith("/products/chuoi-say-deo-viba")
+    assert shared["title"] == "Chuối sấy dẻo Viba"
+
+    desktop = new_page()  # no share sheet: only the plain links show
+    desktop.add_init_script("delete Navigator.prototype.share")
+    desktop.goto("/products/chuoi-say-deo-viba")
+    expect(desktop.get_by_role("link", name="Chia sẻ lên Facebook")).to_be_visible()
+    expect(desktop.get_by_role("button", name="Chia sẻ qua Zalo hoặc ứng dụng khác")).to_be_hidden()
+    without_script = new_page(java_script_enabled=False)
+    without_script.add_init_script(SHARE_SHEET)
+    without_script.goto("/products/chuoi-say-deo-viba")
+    expect(without_script.get_by_role("button", name="Chia sẻ qua Zalo")).to_be_hidden()

@@ -336,7 +336,10 @@ def test_a_product_is_shared_with_plain_links(client, catalog):
     shared = parse_qs(urlsplit(link.group(1).replace("&amp;", "&")).query)["u"][0]
     assert urlsplit(shared).path == f"/products/{catalog.banana.slug}"
     assert f'value="{shared}" readonly' in html
-    assert "<script src" not in html  # plain links: no third party runs on the page
+    scripts = re.findall(r"<script src=\"([^\"]+)\"", html)
+    assert scripts and all(src.startswith("/static/js/share.js") for src in scripts)
+    button = re.search(r'<button type="button" class="secondary" data-share-url="([^"]+)"', html)
+    assert button.group(1) == shared and " hidden>" in html  # shown only by the script
 
 
 def test_english_pages_name_the_packaging_in_english(client, catalog):

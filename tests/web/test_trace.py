@@ -445,4 +445,6 @@ def test_a_box_is_shared_by_its_lots_link_never_its_serial(client, traced):
     assert urlsplit(shared).path == f"/01/{tea.gtin}/10/{batch.code}"
     facebook = re.search(r'href="https://www\.facebook\.com/sharer/sharer\.php\?u=([^"]+)"', html)
     assert facebook and units[0].serial not in facebook.group(1)
-    assert "<script" not in html  # plain links: no third party runs on the page
+    scripts = re.findall(r"<script src=\"([^\"]+)\"", html)
+    assert all(src.startswith("/static/") for src in scripts)  # no third party runs here
+    assert f'data-share-url="{shared}"' in html  # the phone's share sheet gets the lot too
