@@ -152,3 +152,15 @@ def test_a_catalog_write_purges_the_page_cache_at_once(app_with, catalog):
     assert 'aria-label="4 sao OCOP"' not in client.get("/products/che-my-tan").get_data(
         as_text=True
     )
+
+
+def test_messages_come_in_the_language_chosen(client, catalog):
+    def add_to_cart() -> str:
+        data = {"product_id": catalog.banana.id, "quantity": "1"}
+        return client.post("/cart/add", data=data, follow_redirects=True).get_data(as_text=True)
+
+    client.get("/?lang=en")
+    assert "Added to your cart." in add_to_cart()
+    client.get("/products?lang=vi")
+    page = add_to_cart()
+    assert "Đã thêm vào giỏ hàng." in page and "Added to your cart." not in page
