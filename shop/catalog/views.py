@@ -82,8 +82,8 @@ def _spelling_corrected(filters: ProductFilters, page, number: int):
     """The products of the query with one wrong letter per word put right; when that finds
     nothing either, the search is logged for the office (and the page not cached, so each
     one counts)."""
-    # Building the words reads every visible name (about 1.5 s at 100,000 products on
-    # SQLite): once per ten minutes, not at every catalog change.
+    # Building the words reads every visible name (about a second at 100,000 products, see
+    # bench/spelling.py): once per ten minutes, not at every catalog change.
     words = fragments.lasting("search-words", search.known_words, seconds=600)
     corrected = search.corrected_query(filters.q, words)
     if corrected:
@@ -100,8 +100,8 @@ def _fill_choices(form: ProductFilterForm, groups) -> None:
     lang = current_language()
     form.group.choices = [("", _("All groups"))] + [
         (c.slug, ("— " if c.parent_id else "") + (c.name_en if lang == "en" else c.name_vi))
-        for g in groups
-        for c in (g, *g.children)
+        for parent in groups
+        for c in (parent, *parent.children)
     ]
     selling = set(fragments.shared("provinces", catalog.provinces_with_products))
     form.province.choices = [("", _("All provinces"))] + [
