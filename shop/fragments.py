@@ -39,12 +39,7 @@ def shared(key: str, compute: Callable[[], T]) -> T:
     """``compute()``, or its value cached under ``key`` for this catalog generation."""
     if _seconds() <= 0:
         return compute()
-    full_key = f"frag:{_generation()}:{key}"
-    value = cache.get(full_key)
-    if value is None:
-        value = compute()
-        cache.set(full_key, value, timeout=_seconds())
-    return value
+    return _kept(f"frag:{_generation()}:{key}", compute, _seconds())
 
 
 def lasting(key: str, compute: Callable[[], T], seconds: int) -> T:
@@ -52,7 +47,10 @@ def lasting(key: str, compute: Callable[[], T], seconds: int) -> T:
     build and may be a little late (the words search corrections are chosen from)."""
     if _seconds() <= 0:
         return compute()
-    full_key = f"frag:lasting:{key}"
+    return _kept(f"frag:lasting:{key}", compute, seconds)
+
+
+def _kept(full_key: str, compute: Callable[[], T], seconds: int) -> T:
     value = cache.get(full_key)
     if value is None:
         value = compute()
