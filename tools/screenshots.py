@@ -26,16 +26,11 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # the browser tests' own Chromium
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "ui"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 VIEWPORTS = {
     "phone": {"width": 390, "height": 844},
     "desktop": {"width": 1280, "height": 800},
@@ -104,8 +99,9 @@ def add_to_cart(page: Page, base: str, slug: str, quantity: int) -> None:
     page.wait_for_load_state()
 
 
-def buyer_pages(browser: Browser, base: str, form: str, out: Path) -> None:
-    context = browser.new_context(
+def phone_or_desktop(browser: Browser, form: str):
+    """A fresh browser context for ``form`` ("phone" or "desktop"), in Vietnam."""
+    return browser.new_context(
         viewport=VIEWPORTS[form],
         device_scale_factor=1,
         is_mobile=form == "phone",
@@ -113,6 +109,10 @@ def buyer_pages(browser: Browser, base: str, form: str, out: Path) -> None:
         locale="vi-VN",
         timezone_id="Asia/Ho_Chi_Minh",
     )
+
+
+def buyer_pages(browser: Browser, base: str, form: str, out: Path) -> None:
+    context = phone_or_desktop(browser, form)
     page = context.new_page()
     page.goto(f"{base}/")
     shoot(page, "home", form, out)
@@ -176,14 +176,7 @@ def staff_pages(browser: Browser, base: str, form: str, out: Path) -> None:
             ),
         ),
     ):
-        context = browser.new_context(
-            viewport=VIEWPORTS[form],
-            device_scale_factor=1,
-            is_mobile=form == "phone",
-            has_touch=form == "phone",
-            locale="vi-VN",
-            timezone_id="Asia/Ho_Chi_Minh",
-        )
+        context = phone_or_desktop(browser, form)
         page = context.new_page()
         sign_in(page, base, email)
         for name, path in pages:

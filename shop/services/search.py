@@ -171,8 +171,13 @@ def corrected_query(query: str, words: dict[str, int]) -> str | None:
 # --- Searches that found nothing ------------------------------------------------------------
 
 
-def note_miss(query: str) -> None:
-    """Count one more search for ``query`` today that found nothing."""
+def note_miss(query: str, searcher=None) -> None:
+    """Count one more search for ``query`` today that found nothing; the office's own tries
+    of a logged search (``searcher``) do not count."""
+    from shop.models import Role
+
+    if searcher is not None and getattr(searcher, "role", None) is Role.ADMIN:
+        return
     from sqlalchemy.dialects import postgresql, sqlite
 
     from shop.clock import today
