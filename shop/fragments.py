@@ -61,19 +61,27 @@ def _kept(full_key: str, compute: Callable[[], T], seconds: int) -> T:
 def product_cards(products: Iterable[Product]) -> Markup:
     """The cards of ``products``, rendered once per language and generation (one round
     trip to the cache for the whole grid)."""
-    products = list(products)
+    by_id = {p.id: p for p in products}
+    return _cards(list(by_id), lambda missing: [by_id[i] for i in missing])
+
+
+def cards_of(ids: list[int]) -> Markup:
+    """The cards of the products ``ids``, in order: only those not cached are loaded (with
+    what a card shows) and rendered."""
+    from shop.services.catalog import cards  # the catalog caches through this module
+
+    return _cards(ids, cards)
+
+
+def _cards(ids: list[int], load: Callable[[list[int]], list[Product]]) -> Markup:
     render = get_template_attribute("_macros/ui.html", "product_card")
-    if _seconds() <= 0 or not products:
-        return Markup("".join(str(render(p)) for p in products))
+    if _seconds() <= 0 or not ids:
+        return Markup("".join(str(render(p)) for p in load(ids)))
     prefix = f"frag:{_generation()}:{current_language()}:card:"
-    keys = [prefix + str(p.id) for p in products]
-    found = cache.get_many(*keys)
-    missing: dict[str, str] = {}
-    cards = []
-    for product, key, html in zip(products, keys, found, strict=True):
-        if html is None:
-            html = missing[key] = str(render(product))
-        cards.append(html)
+    found = dict(zip(ids, cache.get_many(*(prefix + str(i) for i in ids)), strict=True))
+    missing = [i for i, html in found.items() if html is None]
     if missing:
-        cache.set_many(missing, timeout=_seconds())
-    return Markup("".join(cards))
+        fresh = {p.id: str(render(p)) for p in load(missing)}
+        found.update(fresh)
+        cache.set_many({prefix + str(i): html for i, html in fresh.items()}, timeout=_seconds())
+    return Markup("".join(found[i] for i in ids if found.get(i) is not None))

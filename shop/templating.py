@@ -60,7 +60,7 @@ def shown_certificates(*groups) -> list:
 
 
 def register_templating(app: Flask) -> None:
-    from shop.fragments import product_cards
+    from shop.fragments import cards_of, product_cards
     from shop.services.banks import bank_name
     from shop.services.carriers import names as carrier_names
     from shop.services.carriers import tracking_url
@@ -75,4 +75,5 @@ def register_templating(app: Flask) -> None:
         external_url=external_url,
         absolute=absolute,
         product_cards=product_cards,
+        cards_of=cards_of,
     )

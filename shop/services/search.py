@@ -16,7 +16,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.sql.selectable import Subquery
 
 from shop.extensions import db
 from shop.models import Cooperative, Product
@@ -63,8 +62,12 @@ def refresh_products_of(coop: Cooperative) -> None:
         refresh_search_text(product, coop)
 
 
+def _fts_words(terms: list[str]) -> str:
+    return " AND ".join(f'"{t}"*' for t in terms)
+
+
 def _sqlite_hits(terms: list[str]) -> sa.TextClause:
-    words = " AND ".join(f'"{t}"*' for t in terms)
+    words = _fts_words(terms)
     sql = sa.text(
         "SELECT rowid AS product_id,"
         " CASE WHEN rowid IN (SELECT rowid FROM product_fts WHERE product_fts MATCH :in_name)"
@@ -75,34 +78,60 @@ def _sqlite_hits(terms: list[str]) -> sa.TextClause:
     return sql.bindparams(anywhere=words, in_name=f"search_name : ({words})")
 
 
-def _postgres_hits(terms: list[str]) -> sa.TextClause:
-    sql = sa.text(
-        "SELECT id AS product_id,"
-        " CASE WHEN search_vector @@ to_tsquery('simple', :in_name) THEN 0 ELSE 1 END AS tier,"
-        " -ts_rank(search_vector, to_tsquery('simple', :anywhere)) AS score"
-        " FROM product WHERE search_vector @@ to_tsquery('simple', :anywhere)"
-    )
-    return sql.bindparams(
-        anywhere=" & ".join(f"{t}:*" for t in terms),
-        in_name=" & ".join(f"{t}:*A" for t in terms),
-    )
+# The generated tsvector column the migrations add (PostgreSQL only, so not mapped).
+_VECTOR = sa.literal_column("product.search_vector")
 
 
-def hits_subquery(query: str) -> Subquery | None:
-    """Matching product ids with ``tier`` (0: name match) and ``score`` (lower is better).
+def _tsqueries(terms: list[str]) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """(every word anywhere, every word in the name) as PostgreSQL prefix queries."""
+    anywhere = sa.func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
+    in_name = sa.func.to_tsquery("simple", " & ".join(f"{t}:*A" for t in terms))
+    return anywhere, in_name
 
-    Returns None when the query has no searchable word.
-    """
+
+def _on_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def matches(query: str) -> sa.ColumnElement[bool] | None:
+    """The condition a product of ``query`` meets, or None when it has no searchable word.
+
+    On PostgreSQL it is the match itself, so a count or a page reads the product table
+    once (no join of the product table with its own matches)."""
     terms = search_terms(query)
     if not terms:
         return None
-    dialect = db.session.get_bind().dialect.name
-    clause = _postgres_hits(terms) if dialect == "postgresql" else _sqlite_hits(terms)
-    return clause.columns(
-        sa.column("product_id", sa.Integer),
-        sa.column("tier", sa.Integer),
-        sa.column("score", sa.Float),
-    ).subquery("hits")
+    if _on_postgres():
+        anywhere, _ = _tsqueries(terms)
+        return _VECTOR.op("@@")(anywhere)
+    in_index = sa.text("SELECT rowid FROM product_fts WHERE product_fts MATCH :words")
+    return Product.id.in_(in_index.bindparams(words=_fts_words(terms)))
+
+
+def ranked(select_: sa.Select, query: str) -> sa.Select | None:
+    """``select_`` (of products) narrowed to the matches of ``query``, those whose name
+    has every word first, then by text rank; None when it has no searchable word."""
+    terms = search_terms(query)
+    if not terms:
+        return None
+    if _on_postgres():
+        anywhere, in_name = _tsqueries(terms)
+        tier = sa.case((_VECTOR.op("@@")(in_name), 0), else_=1)
+        return select_.where(_VECTOR.op("@@")(anywhere)).order_by(
+            tier, sa.func.ts_rank(_VECTOR, anywhere).desc(), Product.id.asc()
+        )
+    hits = (
+        _sqlite_hits(terms)
+        .columns(
+            sa.column("product_id", sa.Integer),
+            sa.column("tier", sa.Integer),
+            sa.column("score", sa.Float),
+        )
+        .subquery("hits")
+    )
+    return select_.join(hits, hits.c.product_id == Product.id).order_by(
+        hits.c.tier.asc(), hits.c.score.asc(), Product.id.asc()
+    )
 
 
 # --- Spelling: one wrong letter -----------------------------------------------------------

@@ -63,3 +63,75 @@ def test_a_new_product_changes_the_cached_count(fragment_app, catalog):
     assert "Chè mới" in after
     count = re.compile(r'role="status">(\d+) sản phẩm')
     assert int(count.search(after).group(1)) == int(count.search(before).group(1)) + 1
+
+
+def _card_names(page: str) -> list[str]:
+    return re.findall(r'class="card-name">([^<]+)<', page)
+
+
+def test_a_listing_whose_cards_are_cached_loads_no_product_rows(fragment_app):
+    client = fragment_app.test_client()
+    first = client.get("/products?group=tea&sort=price_asc").get_data(as_text=True)
+    _, again = _queries(fragment_app, "/products?group=tea&sort=price_asc")
+    assert _card_names(again) == _card_names(first) and _card_names(first)
+    product_reads = [s for s in _statements(fragment_app, "/products?group=tea") if "product" in s]
+    assert product_reads and all(s.startswith("SELECT product.id \nFROM") for s in product_reads)
+
+
+def _statements(app, path: str) -> list[str]:
+    statements: list[str] = []
+    engine = db.engines[None]
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert app.test_client().get(path).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    return statements
+
+
+@pytest.fixture
+def honeys(catalog):
+    from tests import factories
+
+    made = [
+        factories.product(
+            catalog.thai_son,
+            catalog.categories["tea"],
+            name_vi=f"Mật ong rừng số {n}",
+            description_vi="mật ong" * (n % 3 + 1),
+        )
+        for n in range(7)
+    ]
+    made.append(
+        factories.product(
+            catalog.viba,
+            catalog.categories["tea"],
+            name_vi="Trà gừng",
+            description_vi="Pha với mật ong rừng",  # found, but by its description only
+        )
+    )
+    db.session.commit()
+    return made
+
+
+def test_a_searchs_pages_follow_one_ranking_and_later_pages_reuse_it(app_with, honeys, monkeypatch):
+    from shop.services import catalog as catalog_service
+
+    monkeypatch.setattr(catalog_service, "RANKED_KEPT", 4)  # pages 3 and 4 from the database
+    cached = app_with(FRAGMENT_CACHE_SECONDS=300, PRODUCTS_PER_PAGE=2)
+    uncached = app_with(PRODUCTS_PER_PAGE=2)
+    for app in (cached, uncached):
+        client = app.test_client()
+        pages = [
+            client.get(f"/products?q=mat+ong+rung&page={n}").get_data(as_text=True)
+            for n in (1, 2, 3, 4, 5)
+        ]
+        listed = [name for page in pages for name in _card_names(page)]
+        assert len(listed) == len(set(listed)) == 8
+        assert listed[-1] == "Trà gừng"  # every word in the name comes first
+        assert all("8 sản phẩm" in page for page in pages)
+    first = _statements(cached, "/products?q=mat+ong&page=1")
+    second = _statements(cached, "/products?q=mat+ong&page=2")
+    assert any("count(*)" in s for s in first)
+    assert len(second) == len(first) - 2  # no ranking, no count: both kept from page 1
