@@ -22,20 +22,22 @@ def _digest(path: str, mtime_ns: int) -> str:
 
 
 @cache
-def _deployed_version(path: str) -> str:
-    """Static files do not change while a release runs: one digest per file, no stat."""
-    return _digest(path, Path(path).stat().st_mtime_ns)
+def _deployed_version(folder: str, filename: str) -> str:
+    """Static files do not change while a release runs: one digest per file, no stat (and
+    no path to build: a page asks for dozens of static URLs)."""
+    path = Path(folder) / filename
+    return _digest(str(path), path.stat().st_mtime_ns)
 
 
 def _add_version(endpoint: str, values: dict) -> None:
     if endpoint != "static" or "v" in values or "filename" not in values:
         return
-    path = Path(current_app.static_folder) / values["filename"]
     try:
         if current_app.debug:  # edited while the server runs
+            path = Path(current_app.static_folder) / values["filename"]
             values["v"] = _digest(str(path), path.stat().st_mtime_ns)
         else:
-            values["v"] = _deployed_version(str(path))
+            values["v"] = _deployed_version(current_app.static_folder, values["filename"])
     except OSError:
         return  # a missing file keeps its plain URL (and answers 404 as before)
 

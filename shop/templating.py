@@ -37,13 +37,13 @@ def image_url(path: str, size: str = "large") -> str:
 
 
 @cache
-def _illustrations(folder: str) -> frozenset[str]:
-    return frozenset(p.stem for p in Path(folder).glob("*.svg"))
+def _illustrations(static_folder: str) -> frozenset[str]:
+    return frozenset(p.stem for p in (Path(static_folder) / "img" / "groups").glob("*.svg"))
 
 
 def illustration(category: Category) -> str:
     """The drawing shown without photos: the sub-group's if drawn, else the group's."""
-    drawn = _illustrations(str(Path(current_app.static_folder) / "img" / "groups"))
+    drawn = _illustrations(current_app.static_folder)
     slug = category.slug if category.slug in drawn else category.group.slug
     return f"{slug}.svg"
 

@@ -1,6 +1,9 @@
 from datetime import date
 
 import pytest
+from babel.numbers import format_currency
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shop.i18n import money
 from shop.services.errors import InvalidInput
@@ -11,6 +14,12 @@ def test_money_in_vietnamese_and_english():
     assert money(125_000, "vi") == "125.000\xa0₫"
     assert money(1_250_000, "vi") == "1.250.000\xa0₫"
     assert money(125_000, "en") == "₫125,000"
+
+
+@given(st.integers(min_value=-(10**13), max_value=10**13), st.sampled_from(["vi", "en"]))
+def test_money_is_written_as_babel_writes_it(amount, language):
+    locale = "vi_VN" if language == "vi" else "en_US"
+    assert money(amount, language) == format_currency(amount, "VND", locale=locale)
 
 
 @pytest.mark.parametrize(
