@@ -30,7 +30,7 @@ def home():
         "catalog/home.html",
         top_rated=catalog.top_rated(),
         newest=catalog.newest(),
-        groups=catalog.groups(),
+        groups=catalog.group_tree(),
         cooperatives=catalog.featured_cooperatives(),
     )
 
@@ -40,7 +40,7 @@ def home():
 def product_list():
     """The catalog with filters; invalid filters get a 400 that says what is wrong."""
     form = ProductFilterForm(request.args)
-    groups = catalog.groups()
+    groups = catalog.group_tree()
     _fill_choices(form, groups)
     filters, errors = _read_filters(form, groups)
     if errors:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -28,11 +29,27 @@ class Sort(StrEnum):
 
 
 @dataclass(frozen=True)
+class Group:
+    """A product group or sub-group as the public catalog shows it: plain data, cached for
+    everyone (the tree is read on every catalog page and changes once in a long while)."""
+
+    id: int
+    slug: str
+    name_vi: str
+    name_en: str
+    parent_id: int | None
+    children: tuple[Group, ...] = ()
+
+
+TreeNode = TypeVar("TreeNode", Category, Group)
+
+
+@dataclass(frozen=True)
 class ProductFilters:
     """Validated catalog filters; None means "not filtered"."""
 
     q: str = ""
-    group: Category | None = None
+    group: Group | None = None
     min_stars: int | None = None
     province: str | None = None
     cooperative: Cooperative | None = None
@@ -174,7 +191,7 @@ def shown_stars() -> sa.ColumnElement[int]:
     return Product.ocop_stars
 
 
-def category_ids(group: Category) -> list[int]:
+def category_ids(group: Category | Group) -> list[int]:
     return [group.id, *(child.id for child in group.children)]
 
 
@@ -245,13 +262,13 @@ RANKED_KEPT = 480  # the first 20 pages of 24: further pages are read from the d
 
 
 def ranked_matches(filters: ProductFilters) -> Ranked:
-    """A search's best matches, ranked once (ranking reads every match: ~50 ms for a word
-    in most names at 100,000 products) for every page, language and visitor."""
-    ids = tuple(
-        db.session.scalars(_sorted(_filtered(_visible_ids(), filters), filters).limit(RANKED_KEPT))
-    )
-    total = len(ids) if len(ids) < RANKED_KEPT else count_products(filters)
-    return Ranked(ids, total)
+    """A search's best matches, ranked once for every page, language and visitor (ranking
+    reads every match: some 50 ms for a word in most names at 100,000 products). The count
+    comes with them, from the same reading of the matches."""
+    query = _sorted(_filtered(_visible_ids(), filters), filters)
+    rows = db.session.execute(query.add_columns(sa.func.count().over()).limit(RANKED_KEPT))
+    ranked = rows.all()
+    return Ranked(tuple(row[0] for row in ranked), ranked[0][1] if ranked else 0)
 
 
 def page_ids(filters: ProductFilters, number: int, per_page: int) -> list[int]:
@@ -378,7 +395,28 @@ def groups() -> list[Category]:
     return list(db.session.scalars(query))
 
 
-def find_category(tree: list[Category], slug: str) -> Category | None:
+def group_tree() -> list[Group]:
+    """The six OCOP groups and their sub-groups, from the cache."""
+    from shop import fragments  # the same for everyone: cached and purged with the pages
+
+    return fragments.shared("groups", _read_group_tree)
+
+
+def _read_group_tree() -> list[Group]:
+    def plain(category: Category, children=()) -> Group:
+        return Group(
+            category.id,
+            category.slug,
+            category.name_vi,
+            category.name_en,
+            category.parent_id,
+            tuple(children),
+        )
+
+    return [plain(g, (plain(c) for c in g.children)) for g in groups()]
+
+
+def find_category(tree: list[TreeNode], slug: str) -> TreeNode | None:
     """A group or sub-group of ``tree`` by slug."""
     return next((c for g in tree for c in (g, *g.children) if c.slug == slug), None)
 
