@@ -40,6 +40,7 @@ ADDRESS = {
     "ward": "Ba Đình",
     "street": "1 Hoàng Diệu",
     "payment_method": "cod",
+    "agree": "y",  # the terms and the privacy policy, as every buyer accepts them
 }
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 KEY = re.compile(r'name="checkout_key"[^>]*value="([^"]+)"')
