@@ -1,6 +1,6 @@
 """A day's traffic: thousands of distinct URLs, beside a bare Flask app, cache on and off.
 
-    .venv/bin/python bench/mix.py [--postgres URL] [--products 100000] [--lots 2000]
+    .venv/bin/python bench/mix.py [--postgres URL] [--sqlite URL] [--products 100000] [--lots 2000]
                                   [--duration 10] [--connections 16] [--reuse-db]
 
 Unlike ``bench/run.py`` (one URL per page type, which the page cache answers), each
@@ -281,6 +281,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--postgres", metavar="URL", help="also this PostgreSQL database")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--sqlite", metavar="URL", default=SQLITE_URL, help="the SQLite database")
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--lots", type=int, default=2_000)
     parser.add_argument("--duration", type=int, default=10)
@@ -296,7 +297,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     args.load = os.getloadavg()[0]
-    backends = [] if args.no_sqlite else [("SQLite", SQLITE_URL)]
+    backends = [] if args.no_sqlite else [("SQLite", args.sqlite)]
     if args.postgres:
         backends.append(("PostgreSQL", args.postgres))
     results = {name: measure_backend(name, url, args) for name, url in backends}
