@@ -166,7 +166,7 @@ def _save_product(form: ProductForm, product: Product | None):
         photos = [f for f in request.files.getlist(form.photo.name) if f and f.filename]
         images.check_room(product, len(photos))
         for photo in photos:
-            images.add_photo(product, photo.read(), _upload_dir())
+            images.receive_photo(product, photo.read())
     except DomainError as error:
         transaction.rollback()
         return render_template(
@@ -176,7 +176,10 @@ def _save_product(form: ProductForm, product: Product | None):
             size_form=SizeForm(prefix="size", formdata=None),
             error=str(error),
         ), error.status_code
-    flash(_("Saved."), "success")
+    if photos:
+        flash(_("Saved. The photos appear on the product's page once they are ready."), "success")
+    else:
+        flash(_("Saved."), "success")
     return redirect(url_for("coop.product_list"), code=303)
 
 
@@ -230,6 +233,15 @@ def product_photo(product_id: int, photo_id: int, change: str):
         images.remove(photo, _upload_dir())
     else:
         images.move(photo, -1 if change == "up" else 1)
+    flash(_("Photos saved."), "success")
+    return redirect(url_for("coop.product_edit", product_id=product.id) + "#photos", code=303)
+
+
+@bp.post("/products/<int:product_id>/uploads/<int:upload_id>/delete")
+def product_upload_delete(product_id: int, upload_id: int):
+    """Delete a photo the worker could not read."""
+    product = products.owned_product(_coop(), product_id)
+    images.forget_upload(product, upload_id)
     flash(_("Photos saved."), "success")
     return redirect(url_for("coop.product_edit", product_id=product.id) + "#photos", code=303)
 

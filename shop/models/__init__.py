@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from shop.models.catalog import Category, Product, ProductImage
+from shop.models.catalog import Category, PhotoUpload, Product, ProductImage
 from shop.models.complaints import (
     Complaint,
     ComplaintPhoto,
@@ -98,6 +98,7 @@ __all__ = [
     "PaymentMethod",
     "PaymentState",
     "PaymentStatus",
+    "PhotoUpload",
     "PolicyVersion",
     "Product",
     "ProductImage",

@@ -129,6 +129,9 @@ class Product(db.Model):
     images: Mapped[list[ProductImage]] = relationship(
         back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
     )
+    uploads: Mapped[list[PhotoUpload]] = relationship(
+        back_populates="product", order_by="PhotoUpload.id", cascade="all, delete-orphan"
+    )
     ratings: Mapped[list[OcopRating]] = relationship(
         back_populates="product", order_by="OcopRating.decision_date.desc()"
     )
@@ -206,3 +209,27 @@ class ProductImage(db.Model):
     alt: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+class PhotoUpload(db.Model):
+    """A photo sent for a product, kept until the worker has made its sizes.
+
+    The request only checks the file (type, size, pixels, structure); decoding and
+    re-encoding take a quarter of a second a photo and happen on the worker, which turns
+    the upload into a ``ProductImage`` and deletes it. The bytes live in the database, so
+    any worker on any machine can read them, and no file is left behind by a rollback.
+    """
+
+    __tablename__ = "photo_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product.id", ondelete="CASCADE"), index=True
+    )
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    alt: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # Set when the worker could not read the photo after all: the cooperative is told.
+    failed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="uploads")

@@ -5,15 +5,19 @@ from __future__ import annotations
 import io
 import secrets
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from shop.extensions import db
-from shop.models import Product, ProductImage
-from shop.services.errors import InvalidInput
+from shop.models import PhotoUpload, Product, ProductImage
+from shop.services import outbox
+from shop.services.errors import InvalidInput, NotFound
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; anything larger is refused, not decoded
@@ -32,10 +36,12 @@ class Saved:
     height: int
 
 
-def _open(data: bytes) -> Image.Image:
+def _probe(data: bytes) -> None:
+    """Refuse what is not a photo we take, without decoding its pixels: the type, the size,
+    the pixel count and the file's structure (cheap enough for the request)."""
     if len(data) > MAX_BYTES:
         raise InvalidInput(_l("The photo is larger than 5 MB."))
-    try:
+    with _readable():
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data))
@@ -48,16 +54,28 @@ def _open(data: bytes) -> Image.Image:
                     _l("The photo has too many pixels: send a JPEG or a smaller photo.")
                 )
         probe.verify()  # checks the file's structure without decoding it all
+
+
+def _open(data: bytes) -> Image.Image:
+    _probe(data)
+    with _readable():
         image = Image.open(io.BytesIO(data))
         if image.format == "JPEG":  # memory bounded before decoding: 1/2 to 1/8 scale
             scale = DECODE_EDGE / max(image.size)
             image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
         image.load()
+    return ImageOps.exif_transpose(image).convert("RGB")
+
+
+@contextmanager
+def _readable() -> Iterator[None]:
+    """Pillow's complaints about a file, as the message a cooperative or shopper reads."""
+    try:
+        yield
     except Image.DecompressionBombWarning as error:
         raise InvalidInput(_l("The photo has too many pixels.")) from error
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise InvalidInput(_l("This file is not a photo we can read.")) from error
-    return ImageOps.exif_transpose(image).convert("RGB")
 
 
 def _save_in_sizes(data: bytes, name: str, upload_dir: Path) -> Saved:
@@ -76,7 +94,8 @@ def _save_in_sizes(data: bytes, name: str, upload_dir: Path) -> Saved:
 
 
 def add_photo(product: Product, data: bytes, upload_dir: Path) -> ProductImage:
-    """A product photo in two sizes."""
+    """A product photo in two sizes, made now (the demo data, and the worker's part of
+    ``receive_photo``)."""
     large = _save_in_sizes(data, f"p{product.id}-{secrets.token_hex(6)}", upload_dir)
     photo = ProductImage(
         product=product,
@@ -88,6 +107,41 @@ def add_photo(product: Product, data: bytes, upload_dir: Path) -> ProductImage:
     db.session.add(photo)
     db.session.flush()
     return photo
+
+
+def receive_photo(product: Product, data: bytes) -> PhotoUpload:
+    """A product photo checked now and made on the worker (a quarter of a second of
+    decoding and re-encoding each, which no cooperative should wait for)."""
+    _probe(data)
+    upload = PhotoUpload(product=product, data=data)
+    db.session.add(upload)
+    db.session.flush()
+    outbox.enqueue("images.product_photo", upload_id=upload.id)
+    return upload
+
+
+@outbox.handler("images.product_photo")
+def make_product_photo(message: dict) -> None:
+    """The upload's sizes on disk and a photo in its place (the outbox commits both)."""
+    upload = db.session.get(PhotoUpload, message["upload_id"])
+    if upload is None or upload.failed:
+        return
+    try:
+        photo = add_photo(upload.product, upload.data, Path(current_app.config["UPLOAD_DIR"]))
+    except InvalidInput:  # passed the request's checks, yet its pixels cannot be read
+        upload.failed = True
+        upload.data = b""
+        return
+    photo.alt = upload.alt
+    db.session.delete(upload)
+
+
+def forget_upload(product: Product, upload_id: int) -> None:
+    """Delete a photo the worker could not read (the cooperative was told)."""
+    upload = next((u for u in product.uploads if u.id == upload_id and u.failed), None)
+    if upload is None:
+        raise NotFound(_l("No such photo."))
+    product.uploads.remove(upload)
 
 
 def save_report_photo(data: bytes, upload_dir: Path) -> Saved:
@@ -154,7 +208,8 @@ MAX_PHOTOS = 8
 
 
 def check_room(product: Product, adding: int) -> None:
-    if len(product.images) + adding > MAX_PHOTOS:
+    waiting = sum(not upload.failed for upload in product.uploads)
+    if len(product.images) + waiting + adding > MAX_PHOTOS:
         raise InvalidInput(_l("A product has at most 8 photos."))
 
 

@@ -139,3 +139,87 @@ def test_photos_are_added_ordered_described_and_deleted(app, client, member, cat
     assert long_alt.status_code == 400
     their = client.post(f"/coop/products/{catalog.tea.id}/photos/{second.id}/up")
     assert their.status_code == 404
+
+
+def _jpeg(width=64, height=48) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 160, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _no_worker_yet(app, monkeypatch, tmp_path) -> None:
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
+    monkeypatch.setitem(app.config, "OUTBOX_DELIVERY", "none")  # messages wait for the worker
+
+
+def test_a_photo_is_checked_at_once_and_made_by_the_worker(
+    app, client, member, catalog, tmp_path, monkeypatch
+):
+    """The request stores the checked upload; the worker's message makes the sizes."""
+    from shop.models import PhotoUpload
+    from shop.services import outbox
+    from tests.web.test_coop import product_form
+
+    _no_worker_yet(app, monkeypatch, tmp_path)
+    form = product_form(name_vi="Chuối sấy dẻo Viba", gtin=catalog.banana.gtin, price="85000")
+    form["photo"] = [(io.BytesIO(_jpeg()), "a.jpg")]
+    response = client.post(f"/coop/products/{catalog.banana.id}", data=form)
+    assert response.status_code == 303
+    assert db.session.query(ProductImage).count() == 0 and not list(tmp_path.iterdir())
+    waiting = client.get(f"/coop/products/{catalog.banana.id}").get_data(as_text=True)
+    assert "1 ảnh đang được chuẩn bị" in waiting
+    assert "/media/uploads/" not in client.get("/products/chuoi-say").get_data(as_text=True)
+
+    assert outbox.deliver_due() == (1, 0)  # what the worker (or cron) does next
+    photo = db.session.query(ProductImage).one()
+    assert db.session.query(PhotoUpload).count() == 0
+    assert sorted(p.name.rsplit("-", 1)[1] for p in tmp_path.glob("*.webp")) == [
+        "large.webp",
+        "thumb.webp",
+    ]
+    page = client.get("/products/chuoi-say").get_data(as_text=True)
+    assert "/media/uploads/" + photo.path.removeprefix("uploads/") in page
+
+
+def test_a_photo_the_worker_cannot_read_is_reported_and_can_be_removed(
+    app, client, member, catalog, tmp_path, monkeypatch
+):
+    from shop.models import PhotoUpload
+    from shop.services import outbox
+    from tests.web.test_coop import product_form
+
+    _no_worker_yet(app, monkeypatch, tmp_path)
+    from PIL import Image
+
+    noisy = io.BytesIO()
+    Image.effect_noise((320, 240), 80).convert("RGB").save(noisy, "JPEG")
+    cut_short = noisy.getvalue()[:2000]  # a sound header, the pixels cut off in transit
+    form = product_form(name_vi="Chuối sấy dẻo Viba", gtin=catalog.banana.gtin, price="85000")
+    form["photo"] = [(io.BytesIO(cut_short), "a.jpg")]
+    assert client.post(f"/coop/products/{catalog.banana.id}", data=form).status_code == 303
+    outbox.deliver_due()
+    upload = db.session.query(PhotoUpload).one()
+    assert upload.failed and db.session.query(ProductImage).count() == 0
+    page = client.get(f"/coop/products/{catalog.banana.id}").get_data(as_text=True)
+    assert "Không đọc được một ảnh" in page
+    other = client.post(f"/coop/products/{catalog.tea.id}/uploads/{upload.id}/delete")
+    assert other.status_code == 404  # another cooperative's product
+    gone = client.post(f"/coop/products/{catalog.banana.id}/uploads/{upload.id}/delete")
+    assert gone.status_code == 303 and db.session.query(PhotoUpload).count() == 0
+
+
+def test_photos_waiting_for_the_worker_count_towards_the_eight(
+    app, client, member, catalog, tmp_path, monkeypatch
+):
+    from shop.services import images
+    from tests.web.test_coop import product_form
+
+    _no_worker_yet(app, monkeypatch, tmp_path)
+    for _ in range(images.MAX_PHOTOS):
+        images.receive_photo(catalog.banana, _jpeg())
+    db.session.commit()
+    form = product_form(name_vi="Chuối sấy dẻo Viba", gtin=catalog.banana.gtin, price="85000")
+    form["photo"] = [(io.BytesIO(_jpeg()), "a.jpg")]
+    assert client.post(f"/coop/products/{catalog.banana.id}", data=form).status_code == 400

@@ -23,8 +23,16 @@ from flask_migrate import upgrade
 from shop import create_app, transaction
 from shop.extensions import db
 from shop.mail import queue
-from shop.models import LabelRun, LabelRunState, OutboxMessage, OutboxState, Unit
-from shop.services import label_runs
+from shop.models import (
+    LabelRun,
+    LabelRunState,
+    OutboxMessage,
+    OutboxState,
+    PhotoUpload,
+    ProductImage,
+    Unit,
+)
+from shop.services import images, label_runs
 from tests import factories
 
 BROKER = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/13")
@@ -49,6 +57,7 @@ def shared(tmp_path_factory) -> dict[str, str]:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'shop.db'}",
         "CELERY_BROKER_URL": BROKER,
         "LABEL_DIR": str(folder / "labels"),
+        "UPLOAD_DIR": str(folder / "uploads"),
     }
 
 
@@ -71,6 +80,7 @@ def worker(shared, worker_app, tmp_path_factory) -> Iterator[Path]:
         "DATABASE_URL": shared["SQLALCHEMY_DATABASE_URI"],
         "CELERY_BROKER_URL": BROKER,
         "LABEL_DIR": shared["LABEL_DIR"],
+        "UPLOAD_DIR": shared["UPLOAD_DIR"],
         "PYTHONUNBUFFERED": "1",
     }
     command = [
@@ -138,6 +148,34 @@ def test_a_large_label_run_is_made_by_the_worker(in_worker_app, worker, shared):
     assert made == 300
     pdf = Path(shared["LABEL_DIR"]) / db.session.get(LabelRun, run.id).path
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_product_photo_is_made_by_the_worker(in_worker_app, worker, shared):
+    import io
+
+    from PIL import Image
+
+    coop = factories.cooperative()
+    product = factories.product(coop, factories.demo.seed_categories()["tea"])
+    sent = io.BytesIO()
+    Image.new("RGB", (1600, 1200), "#5a8f29").save(sent, "JPEG")
+    upload_id = images.receive_photo(product, sent.getvalue()).id
+    transaction.commit()
+
+    def made() -> ProductImage | None:
+        db.session.rollback()
+        return db.session.scalar(
+            sa.select(ProductImage).where(ProductImage.product_id == product.id)
+        )
+
+    _wait_for(lambda: made() is not None, "the product photo", worker)
+    photo = made()
+    assert (photo.width, photo.height) == (1200, 900)
+    folder = Path(shared["UPLOAD_DIR"])
+    stored = folder / photo.path.removeprefix("uploads/")
+    assert Image.open(stored).format == "WEBP"
+    assert (folder / stored.name.replace("-large.", "-thumb.")).exists()
+    assert db.session.get(PhotoUpload, upload_id) is None  # the bytes are not kept
 
 
 def test_with_the_broker_down_the_commit_holds_and_the_sweep_delivers(shared, worker):
