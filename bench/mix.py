@@ -14,8 +14,9 @@ request here is drawn at random from a list of distinct URLs built from the data
 
 For each database the shop runs under gunicorn (2 sync workers, production settings,
 Redis for the page cache and limits) twice: page cache on (60 s) and off (what a
-signed-in visitor costs). The bare app is measured in the same run. Results go to
-bench/results/mix.md.
+signed-in visitor costs). Redis is emptied before each kind of traffic, so every figure
+starts from cold caches and its 3 s of warm-up, whatever ran before it. The bare app is
+measured in the same run. Results go to bench/results/mix.md.
 """
 
 from __future__ import annotations
@@ -189,9 +190,9 @@ def measure_backend(name: str, url: str, args: argparse.Namespace) -> dict:
     figures: dict[str, dict[str, Figure]] = {}
     for cache, seconds in (("on", "60"), ("off", "0")):
         env = shop_env(url) | {"PAGE_CACHE_SECONDS": seconds, "REDIS_URL": REDIS_URL}
-        _flush_redis()
         with gunicorn("wsgi:app", f"{name.lower()}-cache-{cache}", env) as base:
             for kind in args.traffic:
+                _flush_redis()  # each kind starts as cold as the others, whatever ran before
                 distinct = len(set(lists[kind]))
                 figure = load(base, files[kind], distinct, args)
                 figures.setdefault(kind, {})[cache] = figure

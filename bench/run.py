@@ -170,12 +170,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(app: str, name: str, env: dict[str, str] | None = None) -> Iterator[str]:
+def gunicorn(
+    app: str, name: str, env: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[str]:
     """Serve ``app`` with gunicorn on a free local port; yield its base URL, stop it after.
 
-    The server's output goes to bench/results/<name>.log; PUBLIC_BASE_URL is its address.
+    The server's output goes to bench/results/<name>.log; PUBLIC_BASE_URL is its address
+    unless ``env`` names another (a proxy in front of it).
     """
-    port = free_port()
+    port = port or free_port()
     base = f"http://{HOST}:{port}"
     command = [
         str(BIN / "gunicorn"), "-w", str(WORKERS), "-b", f"{HOST}:{port}",
@@ -186,7 +189,7 @@ def gunicorn(app: str, name: str, env: dict[str, str] | None = None) -> Iterator
     with open(log_path, "w") as log:
         # A session of its own, so that the master and its workers can be killed together.
         server = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **(env or {}), "PUBLIC_BASE_URL": base},
+            command, cwd=ROOT, env={**os.environ, "PUBLIC_BASE_URL": base, **(env or {})},
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         try:
@@ -201,9 +204,13 @@ def _wait_until_up(server: subprocess.Popen, base: str, log_path: Path) -> None:
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited; see {log_path}:\n{log_path.read_text()[-2000:]}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(base + "/", timeout=2):
-            return
-        time.sleep(0.2)
+        try:
+            with urllib.request.urlopen(base + "/", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers (a server behind a proxy refuses its own address)
+        except OSError:
+            time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT} s; see {log_path}")
 
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import socket
-import string
 import subprocess
 import sys
 import time
@@ -25,6 +23,8 @@ from pathlib import Path
 import pytest
 import redis
 import sqlalchemy as sa
+
+from deploy import local_nginx
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -141,42 +141,12 @@ def _wait_for_http(url: str, process: subprocess.Popen, log: Path) -> None:
     )
 
 
-def _nginx_config(folder: Path, port: int, servers: list[AppServer]) -> Path:
-    template = (ROOT / "deploy" / "nginx" / "ocop-shop.conf.template").read_text()
-    site = string.Template(template).safe_substitute(
-        SHOP_LISTEN=f"{HOST}:{port}",
-        SHOP_SERVER_NAME=HOST,
-        SHOP_STATIC_ROOT=str(ROOT / "static"),
-        SHOP_APP_SERVERS=" ".join(f"server {HOST}:{s.port} max_fails=1;" for s in servers),
-    )
-    (folder / "site.conf").write_text(site)
-    main = folder / "nginx.conf"
-    main.write_text(
-        f"""
-        worker_processes 1;
-        pid {folder}/nginx.pid;
-        error_log {folder}/error.log warn;
-        events {{ worker_connections 512; }}
-        http {{
-            include /etc/nginx/mime.types;
-            access_log {folder}/access.log;
-            client_body_temp_path {folder}/body;
-            proxy_temp_path {folder}/proxy;
-            fastcgi_temp_path {folder}/fastcgi;
-            uwsgi_temp_path {folder}/uwsgi;
-            scgi_temp_path {folder}/scgi;
-            include {folder}/site.conf;
-        }}
-        """
-    )
-    return main
-
-
-def _nginx() -> str:
-    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
-    if not found:
-        pytest.fail("nginx is not installed (apt-get install nginx; .ci/run does it)")
-    return found
+def _nginx(folder: Path, port: int, servers: list[AppServer]) -> list[str]:
+    try:
+        main = local_nginx.config(folder, port, [s.port for s in servers])
+        return local_nginx.command(folder, main)
+    except FileNotFoundError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")
@@ -207,9 +177,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         processes.append(_start(worker, env, logs / "worker.log"))
         for server in servers:
             _wait_for_http(server.url + "/healthz", server.process, logs / f"app-{server.name}.log")
-        config = _nginx_config(logs, nginx_port, servers)
-        nginx = [_nginx(), "-p", str(logs), "-c", str(config), "-g", "daemon off;"]
-        processes.append(_start(nginx, env, logs / "nginx.log"))
+        processes.append(_start(_nginx(logs, nginx_port, servers), env, logs / "nginx.log"))
         _wait_for_http(public + "/healthz", processes[-1], logs / "nginx.log")
 
         engine = sa.create_engine(DATABASE_URL)
