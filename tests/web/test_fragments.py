@@ -135,5 +135,5 @@ def test_a_searchs_pages_follow_one_ranking_and_later_pages_reuse_it(app_with, h
     second = _statements(cached, "/products?q=mat+ong&page=2")
     ranking = [s for s in first if "count(*) OVER ()" in s]  # the ranking brings the count
     assert len(ranking) == 1
-    assert not any("count(*)" in s for s in second)  # both kept from page 1
-    assert len(second) == len(first) - 1
+    ranks = ("ts_rank", "bm25", "count(*)")  # PostgreSQL's and SQLite's ranking, the count
+    assert not any(word in s for s in second for word in ranks)  # both kept from page 1
