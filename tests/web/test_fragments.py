@@ -137,3 +137,16 @@ def test_a_searchs_pages_follow_one_ranking_and_later_pages_reuse_it(app_with, h
     assert len(ranking) == 1
     ranks = ("ts_rank", "bm25", "count(*)")  # PostgreSQL's and SQLite's ranking, the count
     assert not any(word in s for s in second for word in ranks)  # both kept from page 1
+
+
+def test_a_suspended_producer_leaves_the_home_page_while_the_ranking_is_kept(fragment_app, catalog):
+    from shop.models import Cooperative
+    from shop.services import admin
+
+    client = fragment_app.test_client()
+    assert 'href="/cooperatives/viba"' in client.get("/").get_data(as_text=True)
+    with fragment_app.app_context():
+        admin.suspend(db.session.get(Cooperative, catalog.viba.id), "Nhãn sai")
+        db.session.commit()
+    assert 'href="/cooperatives/viba"' not in client.get("/").get_data(as_text=True)
+    assert 'href="/cooperatives/thai-son"' in client.get("/").get_data(as_text=True)
