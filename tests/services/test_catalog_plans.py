@@ -35,7 +35,11 @@ def test_a_group_holding_most_products_is_read_in_price_order_not_sorted(catalog
     assert "ix_product_price" in plan and "TEMP B-TREE" not in plan, plan
 
     small = _plan(catalog_query(ProductFilters(group=tea, sort=Sort.PRICE_ASC)))
-    assert "ix_product_category_id" in small, small  # a few products: found, then sorted
+    # A few products: read through their group's own price order, not found and sorted.
+    assert "ix_product_category_price" in small and "TEMP B-TREE" not in small, small
+    for sort, index in ((Sort.NEWEST, "created"), (Sort.STARS, "stars")):
+        plan = _plan(catalog_query(ProductFilters(group=tea, sort=sort)))
+        assert f"ix_product_category_{index}" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def catalog_query(filters: ProductFilters) -> sa.Select:
