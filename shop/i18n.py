@@ -137,6 +137,7 @@ def register_i18n(app: Flask) -> None:
     app.jinja_env.filters["short_datetime"] = short_datetime
     app.jinja_env.filters["unit"] = unit_label
     app.jinja_env.filters["decimal"] = lambda value: format_decimal(value, "#,##0.00")
+    app.jinja_env.filters["count"] = lambda value: format_decimal(value, "#,##0")
     app.jinja_env.filters["nowrap"] = nowrap
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["url_with_lang"] = url_with_lang

@@ -64,19 +64,22 @@ def product_list():
 
 def _page_of(filters: ProductFilters, number: int) -> catalog.CatalogPage:
     """The ids of one page and the count behind the pager. What is the same for everyone
-    is cached: a search's ranked matches serve all its pages, the count every page and
-    sort of the same filters."""
+    is cached: a search's ranked matches and count serve all its pages and sorts, a
+    listing's count every page and sort of the same filters."""
     per_page = current_app.config["PRODUCTS_PER_PAGE"]
     key = catalog.filters_key(filters)
-    if filters.q and filters.sort is Sort.RELEVANCE:
-        ranked = fragments.shared(f"ranked:{key}", lambda: catalog.ranked_matches(filters))
-        start = (number - 1) * per_page
-        if start + per_page <= len(ranked.ids) or len(ranked.ids) == ranked.total:
-            ids = list(ranked.ids[start : start + per_page])
-            return catalog.CatalogPage(ids, number, per_page, ranked.total)
-    total = fragments.shared(f"count:{key}", lambda: catalog.count_products(filters))
-    ids = catalog.page_ids(filters, number, per_page) if total else []
-    return catalog.CatalogPage(ids, number, per_page, total)
+    if not filters.q:
+        total = fragments.shared(f"count:{key}", lambda: catalog.count_products(filters))
+        ids = catalog.page_ids(filters, number, per_page) if total else []
+        return catalog.CatalogPage(ids, number, per_page, total)
+    ranked = fragments.shared(f"ranked:{key}", lambda: catalog.ranked_matches(filters))
+    start = (number - 1) * per_page
+    kept = start + per_page <= len(ranked.ids) or len(ranked.ids) == ranked.total
+    if filters.sort is Sort.RELEVANCE and kept:
+        ids = list(ranked.ids[start : start + per_page])
+    else:
+        ids = catalog.page_ids(filters, number, per_page) if ranked.total else []
+    return catalog.CatalogPage(ids, number, per_page, ranked.total, ranked.capped)
 
 
 def _spelling_corrected(filters: ProductFilters, page, number: int):

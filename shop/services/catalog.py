@@ -207,17 +207,16 @@ def _visible_ids() -> sa.Select:
 def _sorted(query: sa.Select, filters: ProductFilters) -> sa.Select:
     if not filters.q:
         return query.order_by(*_ordering(filters.sort))
-    if filters.sort is Sort.RELEVANCE:
-        best_first = search.ranked(query, filters.q)
-        return query.where(sa.false()) if best_first is None else best_first
+    found = search.match(filters.q)
+    if found is None:
+        return query.where(sa.false())
+    query = query.where(found.anywhere)
+    if filters.sort is Sort.RELEVANCE:  # the name's matches first, each tier by stars
+        tier = sa.case((found.in_name, 0), else_=1)
+        return query.order_by(tier, *_ordering(Sort.STARS))
     # Sorted by a product column, the matches only filter: the database may then walk that
     # column's index and check each product against the matches.
-    return _searched(query, filters.q).order_by(*_ordering(filters.sort))
-
-
-def _searched(query: sa.Select, words: str) -> sa.Select:
-    condition = search.matches(words)
-    return query.where(sa.false() if condition is None else condition)
+    return query.order_by(*_ordering(filters.sort))
 
 
 @dataclass(frozen=True)
@@ -228,6 +227,7 @@ class CatalogPage:
     page: int
     per_page: int
     total: int
+    capped: bool = False  # there are more than ``total`` (a search for a common word)
 
     @property
     def pages(self) -> int:
@@ -252,23 +252,40 @@ class CatalogPage:
 
 @dataclass(frozen=True)
 class Ranked:
-    """The first matches of a search in relevance order, and how many there are in all."""
+    """The first matches of a search in relevance order, and how many there are in all
+    (counted up to ``COUNT_CAP``; ``capped`` when there are more)."""
 
     ids: tuple[int, ...]
     total: int
+    capped: bool = False
 
 
 RANKED_KEPT = 480  # the first 20 pages of 24: further pages are read from the database
+COUNT_CAP = 10_000  # "more than 10,000 products": counting every match of a common word
+# at a million products cost more than the page itself
 
 
 def ranked_matches(filters: ProductFilters) -> Ranked:
-    """A search's best matches, ranked once for every page, language and visitor (ranking
-    reads every match: some 50 ms for a word in most names at 100,000 products). The count
-    comes with them, from the same reading of the matches."""
-    query = _sorted(_filtered(_visible_ids(), filters), filters)
-    rows = db.session.execute(query.add_columns(sa.func.count().over()).limit(RANKED_KEPT))
-    ranked = rows.all()
-    return Ranked(tuple(row[0] for row in ranked), ranked[0][1] if ranked else 0)
+    """A search's best matches, for every page, sort, language and visitor: those whose
+    name has every word, then the others, each tier by stars then newest. Each tier is
+    read in the star index's order with the match as a filter, so a word found in most
+    products costs a page's worth of rows, not all of them."""
+    found = search.match(filters.q)
+    if found is None:
+        return Ranked((), 0)
+    base = _filtered(_visible_ids(), filters)
+    ids: list[int] = []
+    for tier in (found.in_name, sa.and_(found.anywhere, sa.not_(found.in_name))):
+        wanted = RANKED_KEPT - len(ids)
+        if wanted > 0:
+            ids += db.session.scalars(
+                base.where(tier).order_by(*_ordering(Sort.STARS)).limit(wanted)
+            )
+    if len(ids) < RANKED_KEPT:
+        return Ranked(tuple(ids), len(ids))
+    counted = base.where(found.anywhere).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+    return Ranked(tuple(ids), min(total, COUNT_CAP), capped=total > COUNT_CAP)
 
 
 def page_ids(filters: ProductFilters, number: int, per_page: int) -> list[int]:
@@ -303,7 +320,8 @@ def count_products(filters: ProductFilters) -> int:
         return _count_from_catalog_counts(filters)
     query = _filtered(_visible_ids(), filters)
     if filters.q:
-        query = _searched(query, filters.q)
+        found = search.match(filters.q)
+        query = query.where(sa.false() if found is None else found.anywhere)
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
 
 
