@@ -40,7 +40,7 @@ SQLITE_URL = f"sqlite:///{ROOT / 'instance' / 'bench.db'}"
 HOST = "127.0.0.1"
 
 WORKERS = 2
-START_TIMEOUT = 30  # seconds for a server to answer its first request
+START_TIMEOUT = 60  # seconds for a server to answer its first request
 STOP_TIMEOUT = 15  # seconds for a graceful stop before the server is killed
 SETUP_TIMEOUT = 3600  # seconds to migrate or seed (1,000,000 products: ~15 min); never hangs
 WRK_TIMEOUT = 10  # seconds before wrk gives up on a response and counts it as an error
