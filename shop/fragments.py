@@ -50,6 +50,23 @@ def lasting(key: str, compute: Callable[[], T], seconds: int) -> T:
     return _kept(f"frag:lasting:{key}", compute, seconds)
 
 
+def prepared(key: str, compute: Callable[[], T], seconds: int, missing: T) -> T:
+    """A value too costly for a request (seconds at a million products), which the worker
+    keeps ready (``keep_prepared``, on beat): read, and ``missing`` until it is there. Where no
+    worker runs (no broker), built here at most once per ``seconds``, as ``lasting``."""
+    if _seconds() <= 0:
+        return compute()
+    if current_app.config.get("OUTBOX_DELIVERY") == "celery":
+        value = cache.get(f"frag:lasting:{key}")
+        return missing if value is None else value
+    return _kept(f"frag:lasting:{key}", compute, seconds)
+
+
+def keep_prepared(key: str, value: object, seconds: int) -> None:
+    """The worker's part of ``prepared``: keep the value it built for ``seconds``."""
+    cache.set(f"frag:lasting:{key}", value, timeout=seconds)
+
+
 def _kept(full_key: str, compute: Callable[[], T], seconds: int) -> T:
     value = cache.get(full_key)
     if value is None:

@@ -25,6 +25,7 @@ from flask import Flask
 
 from shop import transaction
 from shop.extensions import db
+from shop.services.search import WORDS_REBUILT_SECONDS
 
 RELAY_SWEEP_SECONDS = 60.0
 RELEASE_EXPIRED_SECONDS = 300.0
@@ -78,6 +79,10 @@ BEAT_SCHEDULE = {
         "task": "shop.complaints.remind",
         "schedule": crontab(hour=8, minute=0),  # once a day, in working hours
     },
+    "prepare-search-words": {
+        "task": "shop.search.prepare_words",
+        "schedule": WORDS_REBUILT_SECONDS,
+    },
     "enforce-retention": {
         "task": "shop.personal_data.enforce_retention",
         "schedule": crontab(hour=2, minute=30),  # once a day, at night
@@ -92,6 +97,16 @@ def _register_tasks(celery: Celery) -> None:
     def deliver(ids: list[int]) -> tuple[int, int]:
         """Deliver the messages one commit wrote (each in a transaction of its own)."""
         return outbox.deliver(ids)
+
+    @celery.task(name="shop.search.prepare_words", shared=False)
+    def prepare_words() -> int:
+        """The words misspelt searches are corrected to, for every app server."""
+        from shop import fragments
+        from shop.services import search
+
+        words = search.known_words()
+        fragments.keep_prepared(search.WORDS_KEY, words, search.WORDS_SECONDS)
+        return len(words)
 
     @celery.task(name="shop.outbox.deliver_due", shared=False)
     def deliver_due() -> tuple[int, int]:

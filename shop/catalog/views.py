@@ -86,9 +86,11 @@ def _spelling_corrected(filters: ProductFilters, page, number: int):
     """The products of the query with one wrong letter per word put right; when that finds
     nothing either, the search is logged for the office (and the page not cached, so each
     one counts)."""
-    # Building the words reads every visible name (about a second at 100,000 products, see
-    # bench/spelling.py): once per ten minutes, not at every catalog change.
-    words = fragments.lasting("search-words", search.known_words, seconds=600)
+    # Building the words reads every visible name (a second at 100,000 products, ten at a
+    # million; bench/spelling.py): the worker does it every few minutes, not a request.
+    words = fragments.prepared(
+        search.WORDS_KEY, search.known_words, search.WORDS_SECONDS, missing={}
+    )
     corrected = search.corrected_query(filters.q, words)
     if corrected:
         fixed_page = _page_of(replace(filters, q=corrected), number)

@@ -104,6 +104,9 @@ def _fts_match(expression: str) -> sa.ColumnElement[bool]:
 # --- Spelling: one wrong letter -----------------------------------------------------------
 
 SHORTEST_CORRECTED = 3  # "ogn" -> "ong"; two letters have too many neighbours
+WORDS_KEY = "search-words"  # the known words, kept in the cache for every worker
+WORDS_SECONDS = 1800  # kept this long; the worker rebuilds them every WORDS_REBUILT_SECONDS
+WORDS_REBUILT_SECONDS = 300
 
 
 def known_words() -> dict[str, int]:

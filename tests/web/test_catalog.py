@@ -355,3 +355,19 @@ def test_search_knows_the_former_names_of_a_producers_commune(client, catalog):
     for query in ("luong son", "hoa binh", "chuoi hoa binh"):
         found = names(client.get("/products", query_string={"q": query}))
         assert "Chuối sấy dẻo Viba" in found and "Chè xanh Mỹ Tân" not in found, query
+
+
+def test_with_a_worker_the_words_for_corrections_are_built_by_it_not_by_a_request(
+    app_with, catalog
+):
+    """Building them reads every name (seconds at a million products): a request only reads
+    what the worker's beat task keeps, and corrects nothing until it is there."""
+    shop = app_with(FRAGMENT_CACHE_SECONDS=300, OUTBOX_DELIVERY="celery")
+    client = shop.test_client()
+    before = client.get("/products?q=chuoii say").get_data(as_text=True)
+    assert 'class="spelling"' not in before
+    with shop.app_context():
+        built = shop.extensions["celery"].tasks["shop.search.prepare_words"]()
+    assert built > 0
+    after = client.get("/products?q=chuoii say").get_data(as_text=True)
+    assert 'class="spelling"' in after and "“chuoi say”" in after
