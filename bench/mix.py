@@ -193,6 +193,8 @@ def measure_backend(name: str, url: str, args: argparse.Namespace) -> dict:
         with gunicorn("wsgi:app", f"{name.lower()}-cache-{cache}", env) as base:
             for kind in args.traffic:
                 _flush_redis()  # each kind starts as cold as the others, whatever ran before
+                # ...but for what the worker keeps ready in a deployment, as its beat would.
+                flask(url, "prepare-search-words", env={"REDIS_URL": REDIS_URL})
                 distinct = len(set(lists[kind]))
                 figure = load(base, files[kind], distinct, args)
                 figures.setdefault(kind, {})[cache] = figure

@@ -97,9 +97,10 @@ def flask_env(url: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "SHOP_CONFIG": "development"}
 
 
-def flask(url: str, *args: str) -> None:
+def flask(url: str, *args: str, env: dict[str, str] | None = None) -> None:
     command = [str(BIN / "flask"), "--app", "wsgi", *args]
-    subprocess.run(command, cwd=ROOT, env=flask_env(url), check=True, timeout=SETUP_TIMEOUT)
+    environment = flask_env(url) | (env or {})
+    subprocess.run(command, cwd=ROOT, env=environment, check=True, timeout=SETUP_TIMEOUT)
 
 
 def migrate_and_seed(url: str, products: int) -> float:

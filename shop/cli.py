@@ -40,6 +40,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_policies_command)
     app.cli.add_command(enforce_retention_command)
     app.cli.add_command(outbox_command)
+    app.cli.add_command(prepare_search_words_command)
 
 
 @click.command("seed-demo")
@@ -187,6 +188,15 @@ def expire_ratings_command() -> None:
     lapsed = ratings.expire_lapsed()
     db.session.commit()
     click.echo(f"{lapsed} products lost their lapsed OCOP stars.")
+
+
+@click.command("prepare-search-words")
+def prepare_search_words_command() -> None:
+    """Build the words misspelt searches are corrected to (every few minutes, where no
+    Celery beat does it; a request never builds them when a worker runs)."""
+    from shop import fragments
+
+    click.echo(f"{fragments.prepare_search_words()} words kept for spelling corrections.")
 
 
 @click.command("reconcile")

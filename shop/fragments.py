@@ -67,6 +67,16 @@ def keep_prepared(key: str, value: object, seconds: int) -> None:
     cache.set(f"frag:lasting:{key}", value, timeout=seconds)
 
 
+def prepare_search_words() -> int:
+    """Build the words misspelt searches are corrected to and keep them for every app
+    server (the worker's beat task, or cron's ``flask prepare-search-words``)."""
+    from shop.services import search
+
+    words = search.known_words()
+    keep_prepared(search.WORDS_KEY, words, search.WORDS_SECONDS)
+    return len(words)
+
+
 def _kept(full_key: str, compute: Callable[[], T], seconds: int) -> T:
     value = cache.get(full_key)
     if value is None:

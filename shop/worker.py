@@ -102,11 +102,8 @@ def _register_tasks(celery: Celery) -> None:
     def prepare_words() -> int:
         """The words misspelt searches are corrected to, for every app server."""
         from shop import fragments
-        from shop.services import search
 
-        words = search.known_words()
-        fragments.keep_prepared(search.WORDS_KEY, words, search.WORDS_SECONDS)
-        return len(words)
+        return fragments.prepare_search_words()
 
     @celery.task(name="shop.outbox.deliver_due", shared=False)
     def deliver_due() -> tuple[int, int]:

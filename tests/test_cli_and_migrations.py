@@ -108,3 +108,13 @@ def test_the_demo_looks_the_same_whatever_day_it_is_seeded(app, monkeypatch):
     monkeypatch.setattr("shop.models.rating.today", lambda: later)
     demo.seed_demo()
     assert statuses() == now
+
+
+def test_prepare_search_words_keeps_them_for_the_app_servers(app, runner, catalog):
+    from shop.extensions import cache
+    from shop.services import search
+
+    result = runner.invoke(args=["prepare-search-words"])
+    assert result.exit_code == 0, result.output
+    kept = cache.get(f"frag:lasting:{search.WORDS_KEY}")
+    assert "chuoi" in kept and f"{len(kept)} words kept" in result.output
