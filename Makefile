@@ -34,8 +34,9 @@ mutants-report: install
 
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
-bench: install  ## a day's mixed traffic and single pages at 100,000 products (wrk), labels, checkout
+bench: install  ## a day's mixed traffic, one or two servers behind nginx, single pages (wrk), labels, checkout
 	$(BIN)/python bench/mix.py --postgres $(BENCH_PG)
+	$(BIN)/python bench/servers.py --postgres $(BENCH_PG)
 	$(BIN)/python bench/run.py --postgres $(BENCH_PG)
 	$(BIN)/python bench/labels.py
 	$(BIN)/python bench/checkout.py

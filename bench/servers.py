@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mix import REDIS_URL, SEED, _flush_redis, build_urls, load
-from run import HOST, RESULTS, ROOT, START_TIMEOUT, free_port, gunicorn, shop_env
+from run import HOST, RESULTS, ROOT, START_TIMEOUT, flask, free_port, gunicorn, shop_env
 
 from deploy import local_nginx
 
@@ -68,6 +68,12 @@ def _wait(url: str, process: subprocess.Popen) -> None:
     raise RuntimeError(f"{url} did not answer within {START_TIMEOUT} s")
 
 
+def _cold(url: str) -> None:
+    """Redis emptied, then the spelling words prepared as a deployment's worker would."""
+    _flush_redis()
+    flask(url, "prepare-search-words", env={"REDIS_URL": REDIS_URL})
+
+
 def _shop_behind(url: str, public: str) -> dict[str, str]:
     return shop_env(url) | {
         "REDIS_URL": REDIS_URL,
@@ -88,12 +94,12 @@ def measure(url: str, args: argparse.Namespace) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = []
     with gunicorn("bare:app", "servers-bare") as base:
         rows.append(("Bare Flask app, 2 workers", load(base, bare_paths, 1, args)))
-    _flush_redis()
+    _cold(url)
     env = shop_env(url) | {"REDIS_URL": REDIS_URL, "PAGE_CACHE_SECONDS": "60"}
     with gunicorn("wsgi:app", "servers-direct", env) as base:
         rows.append(("One app server (2 workers), no proxy", load(base, paths, distinct, args)))
     for count in (1, 2):
-        _flush_redis()
+        _cold(url)
         ports = [free_port() for _ in range(count)]
         front_port = free_port()
         public = f"http://{HOST}:{front_port}"
