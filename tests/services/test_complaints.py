@@ -52,3 +52,40 @@ def test_cash_not_handed_over_cannot_be_refunded_yet(catalog):
     deliver(part)
     with pytest.raises(Conflict):
         orders.refund_part(part, 1_000, "complaint")
+
+
+WHOLE_DONG = "The refund must be a whole number of đồng from 1 to %(n)s."
+
+
+@pytest.mark.parametrize(
+    ("amount", "reason", "message"),
+    [
+        (1_000, None, "Give a reason for the refund."),
+        (1_000, "   ", "Give a reason for the refund."),
+        (0, "complaint", WHOLE_DONG),
+        (1.5, "complaint", WHOLE_DONG),
+        ("all", "complaint", WHOLE_DONG),
+    ],
+)
+def test_a_refund_of_a_part_is_refused_with_a_reason_and_gives_nothing_back(
+    catalog, amount, reason, message
+):
+    from flask_babel import gettext
+
+    order, viba = two_parcels(catalog)
+    left = orders.part_refundable(viba)
+    with pytest.raises(InvalidInput) as error:
+        orders.refund_part(viba, amount, reason)
+    assert str(error.value) == gettext(message, n=left)  # what the cooperative reads
+    assert orders.refunded(order) == 0 and viba.status is PartStatus.DELIVERED
+
+
+def test_a_part_refunded_in_full_is_not_refunded_again(catalog):
+    from flask_babel import gettext
+
+    order, viba = two_parcels(catalog)
+    assert orders.refund_part(viba, None, "returned") is True
+    with pytest.raises(Conflict) as error:
+        orders.refund_part(viba, 1_000, "again")
+    assert str(error.value) == gettext("Only a delivered parcel can be refunded this way.")
+    assert orders.refunded(order) == viba.total
