@@ -49,3 +49,21 @@ def test_parse_id(text, expected):
 
 def test_whitespace_around_a_filter_choice_is_ignored(client, catalog):
     assert client.get("/products?stars=%204&sort=%20price_asc").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("segment", "matches"),
+    [("1", True), (str(2**31 - 1), True), ("0", False), (str(2**31), False), ("-1", False)],
+)
+def test_an_id_in_a_path_is_a_database_id_or_no_route(app, segment, matches):
+    """1 to 2**31 - 1, PostgreSQL's integer: beyond it no route matches (404, never an
+    overflow in the database), and the first id of every table is reachable."""
+    from werkzeug.exceptions import NotFound
+
+    adapter = app.url_map.bind("127.0.0.1")
+    try:
+        endpoint, values = adapter.match(f"/coop/products/{segment}", method="GET")
+    except NotFound:
+        assert not matches
+    else:
+        assert matches and (endpoint, values) == ("coop.product_edit", {"product_id": int(segment)})

@@ -89,3 +89,12 @@ def test_reconcile_reads_a_batch_in_a_fixed_number_of_queries(catalog, count_que
         orders.place_order({catalog.tea.id: 1}, HANOI, orders.PaymentMethod.COD, rule, {})
     db.session.commit()
     assert queries_for_find() == few  # parts, lines, payments, refunds and the ledger per batch
+
+
+def test_the_largest_opening_stock_is_taken_and_recorded_as_such(catalog):
+    product = fresh_product(catalog, inventory.MAX_STOCK)
+    assert product.stock == inventory.MAX_STOCK
+    (movement,) = db.session.scalars(
+        sa.select(StockMovement).where(StockMovement.product_id == product.id)
+    ).all()
+    assert (movement.delta, movement.reason) == (inventory.MAX_STOCK, "opening stock")

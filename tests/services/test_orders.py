@@ -255,3 +255,15 @@ def test_a_full_refund_at_the_provider_is_refused_while_a_parcel_travels(catalog
     with pytest.raises(Conflict, match=r"^Một kiện hàng của đơn này đang trên đường giao"):
         orders.provider_refunded(payment, order.total)
     assert banana_part.status is PartStatus.PAID and tea_part.status is PartStatus.SHIPPED
+
+
+def test_switching_method_moves_the_hold_and_confirms_the_parts(catalog):
+    by_card = orders.place_order({catalog.tea.id: 1}, HANOI, PaymentMethod.CARD, RULE, HOLDS)
+    orders.switch_method(by_card, PaymentMethod.VIETQR, HOLDS)  # the card page was left
+    held = by_card.expires_at - utcnow()
+    assert timedelta(minutes=HOLDS["vietqr"] - 1) < held <= timedelta(minutes=HOLDS["vietqr"])
+
+    orders.switch_method(by_card, PaymentMethod.COD, HOLDS)
+    assert by_card.expires_at is None and by_card.payment_status is PaymentStatus.ON_DELIVERY
+    assert all(p.status is PartStatus.CONFIRMED for p in by_card.parts)
+    assert by_card.parts[0].history[-1].reason == "switched to cash on delivery"
