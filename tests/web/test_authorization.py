@@ -21,6 +21,7 @@ from shop.models import (
     LabelRunState,
     OcopRating,
     Order,
+    PhotoUpload,
     ProductImage,
     Provider,
     Recall,
@@ -87,6 +88,7 @@ def world(catalog, app, tmp_path):
         cooperative=catalog.viba, bank_bin="970436", account_number="123456789", account_name="A"
     )
     photo = ProductImage(product=catalog.banana, path="img/demo.webp")
+    unreadable = PhotoUpload(product=catalog.banana, data=b"", failed=True)
     app.config["COMPLAINT_PHOTO_DIR"] = str(tmp_path)
     (tmp_path / "k-test.webp").write_bytes(b"RIFF....WEBP")
     complaint = Complaint(
@@ -98,7 +100,7 @@ def world(catalog, app, tmp_path):
         status=ComplaintStatus.OPEN,
         photos=[ComplaintPhoto(path="k-test.webp")],
     )
-    db.session.add_all([certificate, account, photo, coop_photo, complaint])
+    db.session.add_all([certificate, account, photo, unreadable, coop_photo, complaint])
     # Owners reach every page of their dashboard (staff may not change the bank account).
     accounts["member_a"].is_owner = accounts["member_b"].is_owner = True
     db.session.commit()
@@ -123,6 +125,7 @@ def world(catalog, app, tmp_path):
         "certificate_id": certificate.id,
         "account_id": account.id,
         "photo_id": photo.id,
+        "upload_id": unreadable.id,
         "coop_photo_id": coop_photo.id,
         "complaint_id": complaint.id,
         "complaint_photo_id": complaint.photos[0].id,
