@@ -267,3 +267,24 @@ def test_switching_method_moves_the_hold_and_confirms_the_parts(catalog):
     assert by_card.expires_at is None and by_card.payment_status is PaymentStatus.ON_DELIVERY
     assert all(p.status is PartStatus.CONFIRMED for p in by_card.parts)
     assert by_card.parts[0].history[-1].reason == "switched to cash on delivery"
+
+
+def test_a_buyer_cancels_what_is_left_after_a_cooperative_cancelled_its_part(catalog):
+    items = {catalog.banana.id: 1, catalog.tea.id: 1}
+    order = orders.place_order(items, HANOI, PaymentMethod.COD, RULE, HOLDS)
+    viba = next(p for p in order.parts if p.cooperative_id == catalog.viba.id)
+    orders.cancel_part(viba, "hết hàng")  # the cooperative cannot serve its part
+    orders.cancel_order(order, "đổi ý")  # the rest can still be cancelled by the buyer
+    assert all(p.status is PartStatus.CANCELLED for p in order.parts)
+    assert stock(catalog.tea) == 10 and stock(catalog.banana) == 10  # all back on the shelf
+
+
+def test_a_provider_refund_is_counted_to_the_last_dong(catalog):
+    order, payment = _paid_by_card(catalog)
+    orders.provider_refunded(payment, order.total - 1)  # one đồng still kept
+    assert all(p.is_live for p in order.parts) and order.attention
+    orders.provider_refunded(payment, order.total)  # and now that one too
+    assert [r.amount for r in order.refunds] == [order.total - 1, 1]
+    assert not any(p.is_live for p in order.parts)
+    assert all(h.reason == "refunded at the provider" for p in order.parts for h in p.history[-1:])
+    assert order.payment_status is PaymentStatus.REFUNDED
