@@ -16,19 +16,25 @@ def fragment_app(app_with, catalog):
     return app_with(FRAGMENT_CACHE_SECONDS=300)
 
 
-def _queries(app, path: str) -> tuple[int, str]:
+def _recorded(app, path: str):
+    """The SQL statements one GET of ``path`` runs, and its response."""
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):
+    def record(conn, cursor, statement, *args):
         statements.append(statement)
 
     engine = db.engines[None]
-    sa.event.listen(engine, "before_cursor_execute", count)
+    sa.event.listen(engine, "before_cursor_execute", record)
     try:
-        page = app.test_client().get(path).get_data(as_text=True)
+        response = app.test_client().get(path)
     finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(statements), page
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return statements, response
+
+
+def _queries(app, path: str) -> tuple[int, str]:
+    statements, response = _recorded(app, path)
+    return len(statements), response.get_data(as_text=True)
 
 
 def test_a_listings_count_and_choices_are_computed_once_for_everyone(fragment_app):
@@ -79,14 +85,8 @@ def test_a_listing_whose_cards_are_cached_loads_no_product_rows(fragment_app):
 
 
 def _statements(app, path: str) -> list[str]:
-    statements: list[str] = []
-    engine = db.engines[None]
-    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
-        assert app.test_client().get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
+    statements, response = _recorded(app, path)
+    assert response.status_code == 200
     return statements
 
 
