@@ -62,6 +62,13 @@ def prepared(key: str, compute: Callable[[], T], seconds: int, missing: T) -> T:
     return _kept(f"frag:lasting:{key}", compute, seconds)
 
 
+def ready(key: str, missing: T) -> T:
+    """What the worker keeps ready under ``key`` (``keep_prepared``), or ``missing``: never
+    built here, for a use that can do without it."""
+    value = cache.get(f"frag:lasting:{key}")
+    return missing if value is None else value
+
+
 def keep_prepared(key: str, value: object, seconds: int) -> None:
     """The worker's part of ``prepared``: keep the value it built for ``seconds``."""
     cache.set(f"frag:lasting:{key}", value, timeout=seconds)

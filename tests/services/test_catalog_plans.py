@@ -68,3 +68,47 @@ def test_counts_from_the_grouped_figures_equal_counting_the_listing(catalog):
                 group and group.slug,
                 min_stars,
             )
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's full-text indexes and plan cache")
+def test_a_search_s_name_tier_reads_its_own_index_planned_for_its_own_words(catalog):
+    from shop.models import Product
+    from shop.services import search
+
+    found = search.match("sấy dẻo")
+    # psycopg prepares a statement its connection ran five times; a generic plan kept for
+    # it would serve a word in every name as it serves a rare one.
+    assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "force_custom_plan"
+    db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))  # a few test rows
+    query = sa.select(Product.id).where(found.in_name)
+    compiled = query.compile(db.engine)
+    explained = db.session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+    plan = "\n".join(row[0] for row in explained)
+    assert "ix_product_name_vector" in plan, plan
+    assert db.session.scalars(query).all() == [
+        p.id for p in db.session.scalars(sa.select(Product)) if "sấy dẻo" in p.name_vi.lower()
+    ]
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's full-text indexes")
+def test_words_in_many_names_are_found_by_walking_the_names_and_find_the_same(catalog, monkeypatch):
+    from shop import fragments
+    from shop.models import Product
+    from shop.services import search
+
+    for n in range(6):
+        factories.product(catalog.viba, catalog.categories["processed-food"], name_vi=f"Mứt {n}")
+    db.session.commit()
+
+    def found(query: str) -> tuple[str, list[int]]:
+        in_name = search.match(query).in_name
+        ids = db.session.scalars(sa.select(Product.id).where(in_name).order_by(Product.id))
+        return str(in_name.compile(db.engine)), ids.all()
+
+    indexed, ids = found("mut")  # no word counts yet: the full-text index
+    assert "ts_match_vq" not in indexed and len(ids) >= 6
+    fragments.keep_prepared(search.WORDS_KEY, search.known_words(), 60)
+    monkeypatch.setattr(catalog_service, "RANKED_KEPT", 1)  # six names are then many
+    walked, same = found("mut")
+    assert "ts_match_vq" in walked and same == ids
+    assert "ts_match_vq" not in found("mut cao")[0]  # no "cao" in these names
