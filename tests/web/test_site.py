@@ -22,6 +22,25 @@ def test_lang_parameter_switches_and_is_remembered(client):
     assert 'href="/?lang=en"' in page  # the switcher offers the other language
 
 
+def test_the_footer_kept_once_per_language_follows_each_page_s_language(client):
+    footer = lambda page: page[page.index('<footer class="site-footer">') :]  # noqa: E731
+    for lang, words in (("vi", "Chính sách bảo mật"), ("en", "Privacy policy")) * 2:
+        page = client.get(f"/?lang={lang}").get_data(as_text=True)
+        assert words in footer(page), lang
+
+
+def test_template_words_follow_a_locale_forced_inside_a_request(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/?lang=vi"):
+        cart = "{{ _('Cart') }}"
+        assert render_template_string(cart) == "Giỏ hàng"
+        with force_locale("en"):  # an email in its reader's language, say
+            assert render_template_string(cart) == "Cart"
+        assert render_template_string(cart) == "Giỏ hàng"
+
+
 def test_unknown_language_is_ignored(client):
     assert '<html lang="vi">' in client.get("/?lang=xx").get_data(as_text=True)
 
