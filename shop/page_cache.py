@@ -5,9 +5,10 @@ token of the add-to-cart form and the number of items in the header's cart link:
 stored with placeholders where these go, and each visitor's own are put in when the page is
 served.
 
-A write that changes what catalog pages show (a product, a rating, a cooperative, a review)
-purges every cached page once its transaction commits: the keys carry a generation number,
-and the purge moves it on. Stock taken by orders does not purge (it would on every sale):
+A write that changes what catalog pages show (a product, a rating, a cooperative, a review,
+a lot, its events or a recall: the trace pages of products and lots are cached too) purges
+every cached page once its transaction commits: the keys carry a generation number, and
+the purge moves it on. Stock taken by orders does not purge (it would on every sale):
 stock on a cached page may be a minute old; the cart and the checkout read the database.
 
 HTTP validators: every anonymous page carries an ETag (the cached page, the language and
@@ -160,10 +161,13 @@ def register_page_cache(app: Flask) -> None:
         Certification,
         Cooperative,
         CooperativePhoto,
+        Lot,
         OcopRating,
         Product,
         ProductImage,
+        Recall,
         Review,
+        TraceEvent,
     )
 
     CATALOG_TYPES = (
@@ -175,6 +179,9 @@ def register_page_cache(app: Flask) -> None:
         ProductImage,
         Certification,
         CooperativePhoto,
+        Lot,  # the trace pages of products and lots are cached too
+        TraceEvent,
+        Recall,
     )
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["cart_badge"] = cart_badge

@@ -12,6 +12,7 @@ from flask import (
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -22,6 +23,7 @@ from flask_babel import gettext as _
 from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.models import Lot, Product, Unit
+from shop.page_cache import cached_page
 from shop.services import counterfeits, epcis, gs1, images, qr, tracing
 from shop.services.catalog import is_visible
 from shop.services.errors import DomainError, InvalidInput, NotFound
@@ -56,34 +58,50 @@ def resolve(gtin: str, lot_code: str | None = None, serial: str | None = None):
     answer = _machine_answer(product, lot, unit)
     if answer is not None:
         return answer
-    summary = None
-    device_cookie = _device_cookie()
-    if unit is not None:
-        if request.method == "GET" and not tracing.is_robot(request.user_agent.string):
-            tracing.record_scan(
-                unit,
-                address=request.remote_addr,
-                language=current_language(),
-                device=tracing.device_of(device_cookie),
-            )
-        summary = tracing.scan_summary(unit)
-    response = Response(
-        render_template(
-            "trace/page.html",
-            product=product,
-            lot=lot,
-            unit=unit,
-            summary=summary,
-            expiry=expiry,
-            lots=tracing.lots_of(product) if lot is None else [],
-            buyable=is_visible(product),
-            threshold=current_app.config["SCAN_WARNING_THRESHOLD"],
-        )
-    )
+    if unit is None:
+        response = make_response(_shared_trace_page(product, lot, expiry))
+    else:
+        response = _scanned_unit_page(product, lot, unit, expiry)
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     response.headers["Link"] = f'<{request.base_url}?linkType=all>; rel="linkset"; type="{LINKSET}"'
-    response.cache_control.no_store = unit is not None  # each scan is counted
-    if unit is not None and request.cookies.get(DEVICE_COOKIE) != device_cookie:
+    return response
+
+
+def _trace_page(product: Product, lot: Lot | None, expiry, unit=None, summary=None) -> str:
+    return render_template(
+        "trace/page.html",
+        product=product,
+        lot=lot,
+        unit=unit,
+        summary=summary,
+        expiry=expiry,
+        lots=tracing.lots_of(product) if lot is None else [],
+        buyable=is_visible(product),
+        threshold=current_app.config["SCAN_WARNING_THRESHOLD"],
+    )
+
+
+@cached_page
+def _shared_trace_page(product: Product, lot: Lot | None, expiry) -> str:
+    """A product's or a lot's page, the same for every visitor not signed in: kept like the
+    catalog's pages, and purged as they are by a write to the lot, its events or a recall."""
+    return _trace_page(product, lot, expiry)
+
+
+def _scanned_unit_page(product: Product, lot: Lot, unit: Unit, expiry) -> Response:
+    """A package's own page: the scan is counted (once per phone), so it is never cached."""
+    device_cookie = _device_cookie()
+    if request.method == "GET" and not tracing.is_robot(request.user_agent.string):
+        tracing.record_scan(
+            unit,
+            address=request.remote_addr,
+            language=current_language(),
+            device=tracing.device_of(device_cookie),
+        )
+    summary = tracing.scan_summary(unit)
+    response = Response(_trace_page(product, lot, expiry, unit, summary))
+    response.cache_control.no_store = True
+    if request.cookies.get(DEVICE_COOKIE) != device_cookie:
         response.set_cookie(
             DEVICE_COOKIE,
             device_cookie,

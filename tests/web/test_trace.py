@@ -10,12 +10,13 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+import sqlalchemy as sa
 import zxingcpp
 from biip import parse as gs1_parse
 from PIL import Image
 
 from shop.extensions import db
-from shop.models import CounterfeitReport, Scan
+from shop.models import CounterfeitReport, Lot, Scan
 from shop.services import gs1, recalls, tracing
 from shop.services.errors import Conflict
 from tests import factories
@@ -448,3 +449,39 @@ def test_a_box_is_shared_by_its_lots_link_never_its_serial(client, traced):
     scripts = re.findall(r"<script src=\"([^\"]+)\"", html)
     assert all(src.startswith("/static/") for src in scripts)  # no third party runs here
     assert f'data-share-url="{shared}"' in html  # the phone's share sheet gets the lot too
+
+
+def test_lot_pages_are_cached_for_visitors_and_a_new_event_or_recall_shows_at_once(
+    app_with, traced
+):
+    from datetime import UTC, datetime
+
+    from shop.models import BizStep
+
+    tea, batch, units = traced
+    cached = app_with(PAGE_CACHE_SECONDS=60)
+    lot_path = f"/01/{tea.gtin}/10/{batch.code}"
+    client = cached.test_client()
+    first = client.get(lot_path)
+    assert first.cache_control.public and first.headers["Link"].endswith(
+        'type="application/linkset+json"'
+    )
+    with cached.app_context():
+        db.session.execute(sa.update(Lot).values(area_name="Đồi chè đổi tên"))  # behind the ORM
+        db.session.commit()
+    assert "Đồi chè đổi tên" not in client.get(lot_path).get_data(as_text=True)  # kept
+    with cached.app_context():
+        lot = db.session.get(Lot, batch.id)
+        tracing.add_event(lot, BizStep.SHIPPING, datetime(2026, 11, 2, 8, tzinfo=UTC))
+        db.session.commit()
+    assert "Đồi chè đổi tên" in client.get(lot_path).get_data(as_text=True)
+    with cached.app_context():
+        lot = db.session.get(Lot, batch.id)
+        recalls.start(lot, "Nắp hũ bị hở.", "Mang về nơi mua.", "0912 000 000", None)
+        db.session.commit()
+    assert 'class="recall" role="alert"' in client.get(lot_path).get_data(as_text=True)
+    unit = client.get(f"{lot_path}/21/{units[0].serial}", headers=PHONE)
+    assert unit.cache_control.no_store and not unit.cache_control.public  # each scan counts
+    linkset = "application/linkset+json"
+    machine = client.get(lot_path, headers={"Accept": linkset})
+    assert machine.mimetype == linkset  # the cached page is for people only
