@@ -10,10 +10,10 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from shop.extensions import db
-from shop.models import BizStep, Cooperative, Lot, Product, Scan, TraceEvent, Unit
+from shop.models import BizStep, Lot, Product, Scan, TraceEvent, Unit
 from shop.services import gs1
 from shop.services.errors import Conflict, InvalidInput, NotFound
 
@@ -45,15 +45,12 @@ def product_by_gtin(gtin: str) -> Product:
     """The product with this GTIN (any length; check digit verified), or NotFound."""
     if not gs1.is_valid_gtin(gtin):
         raise NotFound(_l("This code is not a valid GTIN: its check digit does not match."))
+    # With its producer, whom every answer names; what only the page's story shows (photos,
+    # ratings, certificates) is loaded when the story is rendered, not when it is cached.
     product = db.session.scalar(
         sa.select(Product)
         .where(Product.gtin == gtin.zfill(14))
-        .options(
-            selectinload(Product.ratings),
-            selectinload(Product.certifications),
-            selectinload(Product.images),
-            selectinload(Product.cooperative).selectinload(Cooperative.certifications),
-        )
+        .options(joinedload(Product.cooperative))
     )
     if product is None:
         raise NotFound(_l("No product in this shop carries this GTIN."))
@@ -63,11 +60,7 @@ def product_by_gtin(gtin: str) -> Product:
 def lot_of(product: Product, code: str) -> Lot:
     if not gs1.is_valid_attribute(code):
         raise NotFound(_l("This lot code is not valid."))
-    lot = db.session.scalar(
-        sa.select(Lot)
-        .where(Lot.product_id == product.id, Lot.code == code)
-        .options(selectinload(Lot.events), selectinload(Lot.certifications))
-    )
+    lot = db.session.scalar(sa.select(Lot).where(Lot.product_id == product.id, Lot.code == code))
     if lot is None:
         raise NotFound(_l("This product has no lot with this code."))
     return lot

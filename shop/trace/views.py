@@ -19,7 +19,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from markupsafe import Markup
 
+from shop import fragments
+from shop.clock import today
 from shop.extensions import limiter
 from shop.i18n import current_language
 from shop.models import Lot, Product, Unit
@@ -74,11 +77,31 @@ def _trace_page(product: Product, lot: Lot | None, expiry, unit=None, summary=No
         lot=lot,
         unit=unit,
         summary=summary,
-        expiry=expiry,
-        lots=tracing.lots_of(product) if lot is None else [],
-        buyable=is_visible(product),
+        story=_story(product, lot, expiry),
         threshold=current_app.config["SCAN_WARNING_THRESHOLD"],
     )
+
+
+def _story(product: Product, lot: Lot | None, expiry) -> Markup:
+    """Where, when and by whom the product or lot was made, its certificates and lots: the
+    same for every visitor, so every scan of a lot's packages reuses it (a write to the
+    product, the lot or its events purges it). Its photos, ratings, certificates and events
+    are loaded only when it is rendered."""
+    key = f"trace-story:{current_language()}:{today()}:{product.id}:{lot.id if lot else ''}"
+    if expiry is not None:
+        key += f":{expiry}"
+
+    def render() -> str:
+        return render_template(
+            "trace/_story.html",
+            product=product,
+            lot=lot,
+            expiry=expiry,
+            lots=tracing.lots_of(product) if lot is None else [],
+            buyable=is_visible(product),
+        )
+
+    return Markup(fragments.shared(key, render))
 
 
 @cached_page

@@ -163,3 +163,34 @@ def test_a_search_for_a_common_word_says_more_than_the_count_it_stopped_at(
     text = page.get_data(as_text=True)
     assert "Hơn 3 sản phẩm" in text and "8 sản phẩm" not in text
     assert len(_card_names(text)) == 2
+
+
+def test_scans_of_a_lots_packages_share_its_story_until_the_lot_changes(fragment_app, catalog):
+    from datetime import UTC, datetime
+
+    from shop.models import BizStep, Lot
+    from shop.services import tracing
+    from tests import factories
+
+    with fragment_app.app_context():
+        batch = factories.lot(db.session.merge(catalog.tea))
+        units = tracing.generate_units(batch, 3)
+        db.session.commit()
+        lot_path, lot_id = f"/01/{catalog.tea.gtin}/10/{batch.code}", batch.id
+        serials = [unit.serial for unit in units]
+        first, page = _recorded(fragment_app, f"{lot_path}/21/{serials[0]}")
+        second, again = _recorded(fragment_app, f"{lot_path}/21/{serials[1]}")
+    events = "FROM trace_event"
+    assert any(events in s for s in first) and not any(events in s for s in second)
+    assert len(second) < len(first)
+    # The second package's page: its own verdict, the lot's story from the cache.
+    for response in (page, again):
+        shown = response.get_data(as_text=True)
+        assert "Hàng chính hãng" in shown and "Thu hoạch" in shown and "Vận chuyển" not in shown
+    with fragment_app.app_context():
+        lot = db.session.get(Lot, lot_id)
+        tracing.add_event(lot, BizStep.SHIPPING, datetime(2026, 11, 2, 8, tzinfo=UTC))
+        db.session.commit()
+        third, after = _recorded(fragment_app, f"{lot_path}/21/{serials[2]}")
+    assert any(events in s for s in third)  # the write purged the story
+    assert "Vận chuyển" in after.get_data(as_text=True)
