@@ -29,6 +29,22 @@ def test_ids_beyond_the_database_are_no_route(client, value):
 
 
 @pytest.mark.parametrize(
+    ("text", "id_"), [("1", 1), ("2147483647", 2**31 - 1), ("0", None), ("2147483648", None)]
+)
+def test_an_id_in_a_path_is_from_1_to_the_database_s_largest(app, text, id_):
+    from werkzeug.routing import ValidationError
+
+    from shop.security import DbIdConverter
+
+    converter = DbIdConverter(app.url_map)  # made here, as the URL map makes one per rule
+    if id_ is None:
+        with pytest.raises(ValidationError):
+            converter.to_python(text)
+    else:
+        assert converter.to_python(text) == id_
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("1", 1),

@@ -47,11 +47,22 @@ def test_order_level_goodwill_is_still_shared(catalog):
 
 
 def test_cash_not_handed_over_cannot_be_refunded_yet(catalog):
+    from flask_babel import gettext
+
+    from shop.services.payments.cod import record_cash_received
+
     order = orders.place_order({catalog.tea.id: 1}, HANOI, M.COD, RULE, HOLDS)
     part = order.parts[0]
     deliver(part)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         orders.refund_part(part, 1_000, "complaint")
+    assert str(refused.value) == gettext(
+        "The cash for this parcel is not recorded as received yet: "
+        "record it on the Orders page first."
+    )
+    record_cash_received(part)  # the courier hands the cash over: now it can go back
+    assert orders.refund_part(part, 1_000, "complaint") is False
+    assert orders.refunded(order) == 1_000 and reconcile.money_problems(order) == []
 
 
 WHOLE_DONG = "The refund must be a whole number of đồng from 1 to %(n)s."
