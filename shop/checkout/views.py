@@ -60,11 +60,11 @@ def checkout():
     if request.method == "GET" and current_user.is_authenticated:
         form.email.data = form.email.data or current_user.email
         form.full_name.data = form.full_name.data or current_user.name
-    place = province_by_code(form.province.data or "")
-    summary = cart.summarize(items, _rule(), place.name if place else None)
     choosing_province = request.form.get("step") == "province"  # "Show its wards", no script
     if request.method == "POST" and not choosing_province and form.validate():
-        return _place(form, items)
+        return _place(form, items)  # which reads the cart's products once, to price them
+    place = province_by_code(form.province.data or "")
+    summary = cart.summarize(items, _rule(), place.name if place else None)
     if form.checkout_key.errors:
         form.checkout_key.data = new_checkout_key()
     status = 400 if request.method == "POST" and not choosing_province else 200

@@ -76,7 +76,8 @@ def hold_for(parts: list[OrderPart]) -> None:
     for part in parts:
         part.stock_returned = False
     db.session.flush()
-    db.session.expire_all()
+    for product in products.values():  # changed by UPDATE statements, behind the ORM's back
+        db.session.expire(product, ["stock"])
 
 
 def release(part: OrderPart, reason: str) -> None:
