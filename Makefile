@@ -27,7 +27,7 @@ test-deep: install  ## the money state machine with many more random sequences
 
 mutants: install  ## mutation testing of the rules listed in pyproject's [tool.mutmut]
 	rm -rf mutants
-	$(BIN)/mutmut run --max-children 2
+	HYPOTHESIS_PROFILE=mutants $(BIN)/mutmut run --max-children 2
 
 mutants-report: install
 	$(BIN)/mutmut results

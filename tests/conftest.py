@@ -24,13 +24,21 @@ from shop import create_app
 from shop.extensions import db
 from tests import factories
 
-# Property tests: a quick profile for `make test`, a deep one for `make test-deep`.
+# Property tests: a quick profile for `make test`, a deep one for `make test-deep`, and a
+# quicker one for `make mutants`, which runs them again for each surviving mutant.
 _SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
 settings.register_profile(
     "ci", max_examples=50, stateful_step_count=25, deadline=None, suppress_health_check=_SLOW_OK
 )
 settings.register_profile(
     "deep", max_examples=400, stateful_step_count=50, deadline=None, suppress_health_check=_SLOW_OK
+)
+settings.register_profile(
+    "mutants",
+    max_examples=10,
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=_SLOW_OK,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
