@@ -39,7 +39,7 @@ BIN = ROOT / ".venv" / "bin"
 SQLITE_URL = f"sqlite:///{ROOT / 'instance' / 'bench.db'}"
 HOST = "127.0.0.1"
 
-WORKERS = 2
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # gunicorn sync workers per server
 START_TIMEOUT = 60  # seconds for a server to answer its first request
 STOP_TIMEOUT = 15  # seconds for a graceful stop before the server is killed
 SETUP_TIMEOUT = 3600  # seconds to migrate or seed (1,000,000 products: ~15 min); never hangs
