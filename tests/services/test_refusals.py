@@ -202,3 +202,93 @@ def test_a_transfer_without_a_hold_time_never_expires(catalog):
     assert order.expires_at is not None  # a card session is held 30 minutes
     orders.switch_method(order, M.VIETQR, {})  # a shop that sets no hold for transfers
     assert order.payment_method is M.VIETQR and order.expires_at is None
+
+
+def test_stock_changes_are_refused_with_what_the_cooperative_reads(catalog):
+    product = factories.product(catalog.viba, catalog.categories["processed-food"], stock=5)
+    for delta in (0, 1.5, inventory.MAX_STOCK + 1):
+        refused(
+            InvalidInput,
+            lambda d=delta: inventory.adjust(product, d, "count"),
+            "Give a number of units to add or remove, other than 0.",
+        )
+    refused(
+        Conflict,
+        lambda: inventory.adjust(product, -6, "count"),
+        "Only %(n)s in stock: you cannot remove %(k)s.",
+        n=5,
+        k=6,
+    )
+    refused(
+        Conflict,
+        lambda: inventory.adjust(product, inventory.MAX_STOCK, "count"),
+        "Stock cannot go above 1,000,000.",
+    )
+    assert inventory.adjust(product, -5, "count") == 0  # the last units can be removed
+
+
+def test_transfers_are_numbered_and_only_for_transfer_orders(catalog):
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, M.VIETQR, RULE, HOLDS)
+    first = orders.receive_transfer(order, 1_000)
+    second = orders.receive_transfer(order, order.total - 1_000)
+    assert [first.reference, second.reference] == [
+        f"vietqr-{order.number}-1",
+        f"vietqr-{order.number}-2",
+    ]
+    assert orders.received(order) == order.total
+    assert order.parts[0].history[-1].reason == "payment received"
+    cod = orders.place_order({catalog.tea.id: 1}, HANOI, M.COD, RULE, HOLDS)
+    refused(
+        Conflict,
+        lambda: orders.receive_transfer(cod, 1_000),
+        "Only bank-transfer orders can receive a transfer.",
+    )
+
+
+def test_a_negative_amount_from_a_provider_is_refused(catalog):
+    from shop.models import Payment, Provider
+
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, M.CARD, RULE, HOLDS)
+    payment = Payment(order=order, provider=Provider.STRIPE, amount=order.total)
+    db.session.add(payment)
+    db.session.flush()
+    refused(
+        InvalidInput,
+        lambda: orders.payment_received(payment, -1),
+        "The amount received must be positive.",
+    )
+    assert order.amount_paid == 0
+
+
+def test_orders_not_found_and_illegal_moves_say_so(catalog):
+    refused(NotFound, lambda: orders.by_token("no-such-token"), "No such order.")
+    refused(NotFound, lambda: orders.by_id(2**31 - 1), "No such order.")
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, M.COD, RULE, HOLDS)
+    part = order.parts[0]
+    refused(
+        orders.IllegalTransition,
+        lambda: orders.transition(part, orders.S.DELIVERED),
+        "An order part cannot go from %(a)s to %(b)s.",
+        a=part.status.value,
+        b="delivered",
+    )
+    refused(
+        orders.IllegalTransition,
+        lambda: orders.set_payment_status(order, orders.P.PAID),
+        "An order's payment cannot go from %(a)s to %(b)s.",
+        a=order.payment_status.value,
+        b="paid",
+    )
+
+
+def test_a_refund_is_recorded_as_sent_once(catalog):
+    order = paid_transfer(catalog, {catalog.tea.id: 1})
+    orders.office_refund(order, 1_000, "late")
+    refund = order.refunds[-1]
+    orders.refund_sent(refund, "FT-123")
+    assert refund.reference == "FT-123"
+    refused(
+        Conflict,
+        lambda: orders.refund_sent(refund, "FT-124"),
+        "This refund is already recorded as sent.",
+    )
