@@ -292,3 +292,20 @@ def test_a_refund_is_recorded_as_sent_once(catalog):
         lambda: orders.refund_sent(refund, "FT-124"),
         "This refund is already recorded as sent.",
     )
+
+
+def test_an_empty_link_finds_no_order(catalog):
+    refused(NotFound, lambda: orders.by_token(""), "No such order.")
+
+
+def test_a_buyer_s_orders_are_their_own_newest_first(catalog):
+    mine, theirs = (
+        factories.user(email="mine@example.vn"),
+        factories.user(email="theirs@example.vn"),
+    )
+    placed = [
+        orders.place_order({catalog.tea.id: 1}, HANOI, M.COD, RULE, HOLDS, user_id=who.id)
+        for who in (mine, theirs, mine)
+    ]
+    assert orders.of_user(mine.id) == [placed[2], placed[0]]
+    assert orders.of_user(theirs.id) == [placed[1]]
