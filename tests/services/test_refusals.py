@@ -14,6 +14,7 @@ from shop.models import RefundKind
 from shop.services import inventory, orders
 from shop.services.errors import Conflict, DomainError, InvalidInput, NotFound
 from tests import factories
+from tests.services.test_complaints import two_parcels
 from tests.services.test_coop_ledger import deliver, paid_transfer
 from tests.services.test_orders import HANOI, HOLDS, RULE, _paid_by_card
 
@@ -81,9 +82,7 @@ def test_the_office_refunds_to_the_last_dong_goodwill_then_everything(catalog):
 
 
 def test_a_parcel_with_nothing_left_says_so(catalog):
-    order = paid_transfer(catalog, {catalog.banana.id: 1, catalog.tea.id: 1})
-    for part in order.parts:
-        deliver(part)
+    order, _ = two_parcels(catalog)  # paid by transfer, both delivered
     part = order.parts[0]
     assert orders.refund_part(part, None, "broken jar") is True
     refused(
@@ -101,9 +100,7 @@ def test_a_parcel_with_nothing_left_says_so(catalog):
 
 
 def test_a_parcel_refunded_to_its_last_dong(catalog):
-    order = paid_transfer(catalog, {catalog.banana.id: 1, catalog.tea.id: 1})
-    for part in order.parts:
-        deliver(part)
+    order, _ = two_parcels(catalog)  # paid by transfer, both delivered
     part = order.parts[0]
     assert orders.refund_part(part, part.total - 1, "dented box") is False
     assert orders.part_refundable(part) == 1
@@ -157,9 +154,7 @@ def test_a_transfer_of_nothing_is_refused_with_what_the_office_reads(catalog):
 
 
 def test_a_parcel_is_refunded_only_while_the_order_still_holds_money(catalog):
-    order = paid_transfer(catalog, {catalog.banana.id: 1, catalog.tea.id: 1})
-    for part in order.parts:
-        deliver(part)
+    order, _ = two_parcels(catalog)  # paid by transfer, both delivered
     first, second = order.parts
     orders.office_refund(order, orders.refundable(order) - 1, "late delivery")  # goodwill
     assert orders.refund_part(first, 1, "the last đồng the order holds") is False
