@@ -141,8 +141,8 @@ def walk_finds_sooner(word_counts: list[int], names: int, kept: int) -> bool:
     """Whether ``kept`` names holding every word, each word in ``word_counts`` of ``names``,
     are found sooner by walking all names than by reading the matches. Words typed together
     are seldom independent ("truyền thống") nor always together: the names holding them all
-    are taken as the geometric mean of the two (tried on the benchmark's 1,000 searches: 7.9
-    ms of SQL on average, against 8.7 taken as independent and 10.7 as always together)."""
+    are taken as the geometric mean of the two, which gave the least SQL of the three on the
+    benchmark's searches (docs/scaling.md)."""
     if names <= 0 or not word_counts:
         return False
     each = [min(n, names) for n in word_counts]
