@@ -6,6 +6,8 @@ holds can be checked against what it took (see ``reconcile``).
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -84,10 +86,10 @@ def release(part: OrderPart, reason: str) -> None:
     """Give back what ``part`` holds, once."""
     if part.stock_returned:
         return
-    quantities: dict[int, int] = {}
+    quantities: Counter[int] = Counter()
     for line in part.lines:
         if line.product_id is not None:
-            quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
+            quantities[line.product_id] += line.quantity
     lock(list(quantities))
     for product_id in sorted(quantities):
         _move(product_id, quantities[product_id], reason, part)

@@ -318,7 +318,7 @@ def payment_received(payment: Payment, amount: int) -> bool:
     """
     if payment.state is PaymentState.RECEIVED:
         return False
-    if amount < 0:
+    if amount <= 0:
         raise InvalidInput(_l("The amount received must be positive."))
     order = payment.order
     current = is_current(order, payment)
