@@ -25,9 +25,11 @@ test-pg: install
 test-deep: install  ## the money state machine with many more random sequences
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/services/test_money_machine.py -p no:cacheprovider
 
-mutants: install  ## mutation testing of the rules listed in pyproject's [tool.mutmut]
+MUTANTS ?=
+
+mutants: install  ## mutation testing of shop/services and the edge rules (hours); MUTANTS='pattern ...' runs a part
 	rm -rf mutants
-	HYPOTHESIS_PROFILE=mutants $(BIN)/mutmut run --max-children 2
+	HYPOTHESIS_PROFILE=mutants $(BIN)/mutmut run --max-children 2 $(MUTANTS)
 
 mutants-report: install
 	$(BIN)/mutmut results
