@@ -70,10 +70,16 @@ class Match:
     """What a search asks of a product: every word somewhere, or every word in its name
     (the better tier). Both are conditions on the product table, so a page of matches can
     be read in an index's order and stop early: for a word in most names that is a few
-    milliseconds, where ranking every match by text weight took seconds at a million."""
+    milliseconds, where ranking every match by text weight took seconds at a million.
+
+    On PostgreSQL ``words`` is the text query, so the tiers can also be tested on rows
+    already read (``walked``), and ``names_many`` says whether the worker's word counts
+    expect so many names to match that walking the star order finds them sooner."""
 
     anywhere: sa.ColumnElement[bool]
     in_name: sa.ColumnElement[bool]
+    words: str = ""
+    names_many: bool = False
 
 
 def match(query: str) -> Match | None:
@@ -84,16 +90,20 @@ def match(query: str) -> Match | None:
     if db.session.get_bind().dialect.name == "postgresql":
         _plan_for_these_words()
         words = " & ".join(f"{t}:*" for t in terms)
-        in_name = _tsquery_match(_NAME_VECTOR, words, indexed=not _in_many_names(terms))
-        return Match(_tsquery_match(_VECTOR, words), in_name)
+        return Match(
+            _tsquery_match(VECTOR, words),
+            _tsquery_match(NAME_VECTOR, words),
+            words=words,
+            names_many=_in_many_names(terms),
+        )
     words = " AND ".join(f'"{t}"*' for t in terms)
     return Match(_fts_match(words), _fts_match(f"search_name : ({words})"))
 
 
 # The generated tsvector columns the migrations add (PostgreSQL only, so not mapped): the
 # product's whole text, and its name alone (the first tier has an index of its own).
-_VECTOR = sa.literal_column("product.search_vector")
-_NAME_VECTOR = sa.literal_column("product.name_vector")
+VECTOR = sa.literal_column("product.search_vector")
+NAME_VECTOR = sa.literal_column("product.name_vector")
 
 
 def _plan_for_these_words() -> None:
@@ -105,15 +115,14 @@ def _plan_for_these_words() -> None:
     db.session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
-def _tsquery_match(
-    vector: sa.ColumnElement, tsquery: str, indexed: bool = True
-) -> sa.ColumnElement[bool]:
-    query = sa.func.to_tsquery("simple", tsquery)
-    if indexed:
-        return vector.op("@@")(query)
-    # The same test as a function call, which no index serves: the products are then read in
-    # the sort's index and tested one by one until the page is full.
-    return sa.func.ts_match_vq(vector, query, type_=sa.Boolean)
+def _tsquery_match(vector: sa.ColumnElement, tsquery: str) -> sa.ColumnElement[bool]:
+    return vector.op("@@")(sa.func.to_tsquery("simple", tsquery))
+
+
+def walked(vector: sa.ColumnElement, tsquery: str) -> sa.ColumnElement[bool]:
+    """The same test as a function call on a vector already read, which no index serves:
+    for rows read in another index's order and tested one by one."""
+    return sa.func.ts_match_vq(vector, sa.func.to_tsquery("simple", tsquery), type_=sa.Boolean)
 
 
 # Reading the name's matches through the full-text index costs about one row each (and a

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from shop.extensions import db
-from shop.models import Category
+from shop.models import Category, Product
 from shop.services import catalog as catalog_service
 from shop.services.catalog import ProductFilters, Sort
 from tests import factories
@@ -93,22 +93,50 @@ def test_a_search_s_name_tier_reads_its_own_index_planned_for_its_own_words(cata
 @pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's full-text indexes")
 def test_words_in_many_names_are_found_by_walking_the_names_and_find_the_same(catalog, monkeypatch):
     from shop import fragments
-    from shop.models import Product
     from shop.services import search
 
     for n in range(6):
         factories.product(catalog.viba, catalog.categories["processed-food"], name_vi=f"Mứt {n}")
     db.session.commit()
-
-    def found(query: str) -> tuple[str, list[int]]:
-        in_name = search.match(query).in_name
-        ids = db.session.scalars(sa.select(Product.id).where(in_name).order_by(Product.id))
-        return str(in_name.compile(db.engine)), ids.all()
-
-    indexed, ids = found("mut")  # no word counts yet: the full-text index
-    assert "ts_match_vq" not in indexed and len(ids) >= 6
+    monkeypatch.setattr(catalog_service, "COUNT_CAP", 2)  # so many that each tier is walked
+    filters = ProductFilters(q="mut")
+    assert not search.match("mut").names_many  # no word counts yet: the full-text index
+    indexed = catalog_service.ranked_matches(filters)
     fragments.keep_prepared(search.WORDS_KEY, search.known_words(), 60)
     monkeypatch.setattr(catalog_service, "RANKED_KEPT", 1)  # six names are then many
-    walked, same = found("mut")
-    assert "ts_match_vq" in walked and same == ids
-    assert "ts_match_vq" not in found("mut cao")[0]  # no "cao" in these names
+    assert search.match("mut").names_many and not search.match("mut cao").names_many
+    monkeypatch.setattr(catalog_service, "RANKED_KEPT", 480)
+    assert catalog_service.ranked_matches(filters) == indexed
+    assert indexed.capped and len(indexed.ids) >= 6
+
+
+def _ranked_by_hand(words: str) -> list[int]:
+    """Every visible product with the words, names first, then by stars, newest, id."""
+    from shop.services.text import search_terms
+
+    terms = search_terms(words)
+    visible = db.session.scalars(catalog_service.filtered_products(ProductFilters())).all()
+
+    def has_all(text: str) -> bool:
+        return all(any(w.startswith(t) for w in text.split()) for t in terms)
+
+    found = [p for p in visible if has_all(f"{p.search_name} {p.search_body}")]
+    key = [(has_all(p.search_name), p.ocop_stars, p.created_at, p.id) for p in found]
+    return [p.id for _, p in sorted(zip(key, found, strict=True), key=lambda x: x[0], reverse=True)]
+
+
+@pytest.mark.parametrize("cap", [1_000, 1])
+def test_few_or_many_matches_are_ranked_alike(catalog, monkeypatch, cap):
+    """A search read through the index and sorted (few matches) and one read tier by tier in
+    the star order (many) rank the same products the same way, names first."""
+    coop, group = catalog.viba, catalog.categories["processed-food"]
+    for n, stars in enumerate((3, 5, 4, 5)):
+        factories.product(coop, group, name_vi=f"Chuối sấy {n}", ocop_stars=stars)
+    factories.product(coop, group, name_vi="Mứt gừng", description_vi="từ chuối sấy khô")
+    db.session.commit()
+    monkeypatch.setattr(catalog_service, "COUNT_CAP", cap)
+    ranked = catalog_service.ranked_matches(ProductFilters(q="chuoi say"))
+    assert list(ranked.ids) == _ranked_by_hand("chuoi say")
+    assert ranked.capped is (cap == 1 and ON_POSTGRES)  # SQLite counts past 480 kept only
+    names = [db.session.get(Product, i).name_vi for i in ranked.ids]
+    assert names[-1] == "Mứt gừng" and "Chuối sấy 1" in names[:2]
