@@ -143,3 +143,26 @@ def test_a_parcel_holding_one_product_on_two_lines_gives_back_both(catalog):
     orders.cancel_order(order, "changed my mind")
     db.session.refresh(catalog.tea)
     assert catalog.tea.stock == 10
+
+
+def test_an_overpaid_transfer_gives_back_the_excess_from_that_transfer(catalog):
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, M.VIETQR, RULE, HOLDS)
+    due = order.amount_due
+    transfer = orders.receive_transfer(order, due + 5_000)
+    assert order.payment_status is P.PAID and order.amount_mismatch
+    assert f"Paid {due + 5_000} đồng where {due} was due." in order.attention
+    assert trail(order) == [(5_000, Provider.VIETQR, transfer.id, None, RefundState.OWED)]
+    assert order.refunds[0].reason == "payment received"
+
+
+def test_refunds_owed_by_hand_are_listed_oldest_first_and_only_those(catalog):
+    first = orders.place_order({catalog.tea.id: 1}, HANOI, M.VIETQR, RULE, HOLDS)
+    orders.receive_transfer(first, first.total + 1_000)
+    second = orders.place_order({catalog.banana.id: 1}, HANOI, M.VIETQR, RULE, HOLDS)
+    orders.receive_transfer(second, second.total + 2_000)
+    by_card = orders.place_order({catalog.tea.id: 1}, HANOI, M.CARD, RULE, HOLDS)
+    left = card_session(by_card)
+    orders.switch_method(by_card, M.VIETQR, HOLDS)
+    orders.payment_received(left, by_card.total)  # refunded by card: not the office's to send
+    owed = orders.owed_refunds()
+    assert [(r.order_id, r.amount) for r in owed] == [(first.id, 1_000), (second.id, 2_000)]
