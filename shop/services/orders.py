@@ -483,9 +483,10 @@ def _refund(
             left -= take
     if left > 0:  # cash handed to a courier goes back by hand
         made.append(_add_refund(order, left, Provider.COD, None, reason, kind=kind, part=part))
-    from shop.mail import send_refund_notice
+    if made:
+        from shop.mail import send_refund_notice
 
-    send_refund_notice(order, made)
+        send_refund_notice(order, made)
     return made
 
 

@@ -6,6 +6,8 @@ each leave a different trace for the office; these tests read that trace to the 
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from shop.extensions import db
 from shop.models import Payment, Provider, RefundKind, RefundState
 from shop.models import PaymentMethod as M
@@ -166,3 +168,23 @@ def test_refunds_owed_by_hand_are_listed_oldest_first_and_only_those(catalog):
     orders.payment_received(left, by_card.total)  # refunded by card: not the office's to send
     owed = orders.owed_refunds()
     assert [(r.order_id, r.amount) for r in owed] == [(first.id, 1_000), (second.id, 2_000)]
+
+
+def refund_emails(order) -> list[str]:
+    """The refund notices queued for the buyer (in the order's language)."""
+    from flask_babel import force_locale, gettext
+
+    from shop.models.outbox import OutboxMessage
+
+    with force_locale(order.language):
+        subject = gettext("Refund for order %(number)s", number=order.number)
+    messages = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "email"))
+    return [m.payload["to"] for m in messages if m.payload["subject"] == subject]
+
+
+def test_the_buyer_hears_of_a_refund_only_when_there_is_one(catalog):
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, M.VIETQR, RULE, HOLDS)
+    orders.receive_transfer(order, order.total)  # paid to the đồng: nothing to give back
+    assert refund_emails(order) == []
+    orders.receive_transfer(order, 1_000)
+    assert refund_emails(order) == ["b@example.vn"]
