@@ -186,6 +186,20 @@ def test_guest_cart_joins_the_account_cart_on_sign_in(client, catalog):
     assert "Chè xanh Mỹ Tân" in page and 'value="2"' in page
 
 
+def test_a_product_in_both_carts_adds_up_capped_at_stock(client, catalog):
+    from shop.services import cart
+
+    account = factories.user()
+    sign_in(client, account)
+    client.post("/cart/add", data={"product_id": catalog.tea.id, "quantity": "3"})
+    client.post("/cart/add", data={"product_id": catalog.banana.id, "quantity": "1"})
+    client.post("/account/logout")
+    client.post("/cart/add", data={"product_id": catalog.tea.id, "quantity": "2"})
+    sign_in(client, account)
+    assert cart.load_user_cart(account.id) == {catalog.tea.id: 5, catalog.banana.id: 1}
+    assert cart.merge({catalog.tea.id: 9}, {catalog.tea.id: 5}) == {catalog.tea.id: 10}
+
+
 @pytest.fixture
 def strict_app(database_url):
     """The app as in production: CSRF checked and rate limits on."""
