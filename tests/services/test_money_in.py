@@ -188,3 +188,15 @@ def test_the_buyer_hears_of_a_refund_only_when_there_is_one(catalog):
     assert refund_emails(order) == []
     orders.receive_transfer(order, 1_000)
     assert refund_emails(order) == ["b@example.vn"]
+
+
+def test_after_part_of_a_transfer_the_qr_asks_for_the_rest(catalog):
+    from vietnam_qr_pay import QRPay
+
+    from shop.services.payments.vietqr import BankAccount, VietQrTransfer
+
+    bank = VietQrTransfer(BankAccount("970436", "0011001234567", "HTX CHUOI VIBA"))
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, M.VIETQR, RULE, HOLDS)
+    assert QRPay(bank.qr_payload(order)).amount == str(order.total)
+    orders.receive_transfer(order, 20_000)
+    assert QRPay(bank.qr_payload(order)).amount == str(order.total - 20_000)
