@@ -195,8 +195,13 @@ def test_a_product_in_both_carts_adds_up_capped_at_stock(client, catalog):
     client.post("/cart/add", data={"product_id": catalog.banana.id, "quantity": "1"})
     client.post("/account/logout")
     client.post("/cart/add", data={"product_id": catalog.tea.id, "quantity": "2"})
+    client.post("/cart/add", data={"product_id": catalog.longan.id, "quantity": "1"})
     sign_in(client, account)
-    assert cart.load_user_cart(account.id) == {catalog.tea.id: 5, catalog.banana.id: 1}
+    assert cart.load_user_cart(account.id) == {
+        catalog.tea.id: 5,
+        catalog.banana.id: 1,
+        catalog.longan.id: 1,
+    }
     assert cart.merge({catalog.tea.id: 9}, {catalog.tea.id: 5}) == {catalog.tea.id: 10}
 
 
