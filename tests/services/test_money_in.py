@@ -200,3 +200,16 @@ def test_after_part_of_a_transfer_the_qr_asks_for_the_rest(catalog):
     assert QRPay(bank.qr_payload(order)).amount == str(order.total)
     orders.receive_transfer(order, 20_000)
     assert QRPay(bank.qr_payload(order)).amount == str(order.total - 20_000)
+
+
+def test_cash_and_transfers_have_no_events_to_receive(catalog):
+    from shop.services.errors import NotFound
+    from shop.services.payments.cod import CashOnDelivery
+    from shop.services.payments.vietqr import BankAccount, VietQrTransfer
+
+    bank = VietQrTransfer(BankAccount("970436", "0011001234567", "HTX CHUOI VIBA"))
+    for provider, message in (
+        (CashOnDelivery(), "Cash on delivery sends no events."),
+        (bank, "Bank transfers are recorded by the office."),
+    ):
+        refused(NotFound, lambda p=provider: p.handle_event(b"{}", None), message)
