@@ -205,6 +205,16 @@ def test_a_product_in_both_carts_adds_up_capped_at_stock(client, catalog):
     assert cart.merge({catalog.tea.id: 9}, {catalog.tea.id: 5}) == {catalog.tea.id: 10}
 
 
+def test_merging_carts_drops_what_is_sold_out_or_gone(catalog):
+    from shop.services import cart, inventory
+
+    inventory.adjust(catalog.banana, -catalog.banana.stock, "sold elsewhere")
+    inventory.adjust(catalog.longan, 1 - catalog.longan.stock, "one left")
+    db.session.commit()
+    guest = {catalog.banana.id: 1, catalog.longan.id: 3, 999_999: 1}
+    assert cart.merge(guest, {catalog.tea.id: 1}) == {catalog.longan.id: 1, catalog.tea.id: 1}
+
+
 @pytest.fixture
 def strict_app(database_url):
     """The app as in production: CSRF checked and rate limits on."""

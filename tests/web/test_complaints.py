@@ -336,3 +336,40 @@ def test_reminders_before_the_deadline_and_the_office_after_it(
     as_office(client)
     page = client.get(f"/admin/complaints/{late.id}").get_data(as_text=True)
     assert "không trả lời đúng hạn" in page
+
+
+def test_deadlines_hold_to_the_second_and_the_buyer_is_told_in_words(
+    client, runner, catalog, sold, outbox
+):
+    """Due now: the office decides; due in exactly a day: a reminder; the buyer reads why."""
+    from flask_babel import force_locale, gettext
+
+    from shop.services import complaints
+    from shop.services import outbox as outbox_service
+
+    order, viba, tea = sold
+    complain(client, order, viba)
+    complain(client, order, tea)
+    now = utcnow()
+    due_now, due_in_a_day = the_complaint(tea), the_complaint(viba)
+    due_now.due_at, due_in_a_day.due_at = now, now + timedelta(days=1)
+    db.session.commit()
+    outbox_service.deliver_due()  # what the order and the complaints already said
+    outbox.clear()
+    assert complaints.remind_complaints(now) == (1, 1)
+    db.session.commit()
+    outbox_service.deliver_due()
+    assert the_complaint(tea).status is ComplaintStatus.ESCALATED
+    assert the_complaint(viba).reminded_at is not None
+    with force_locale(order.language):
+        subject = gettext(
+            "Your complaint about order %(number)s went to the OCOP office", number=order.number
+        )
+        text = gettext(
+            "Order %(number)s: the cooperative did not act in time, so the "
+            "OCOP office will decide on your complaint.",
+            number=order.number,
+        )
+    told = [m for m in outbox if m.to == [order.email]]
+    assert [m.subject for m in told] == [subject] and text in told[0].body
+    assert complaints.remind_complaints(now) == (0, 0)  # once each
