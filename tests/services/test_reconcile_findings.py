@@ -36,7 +36,10 @@ def received_behind_the_back(order, amount: int) -> Payment:
 
 def test_a_sound_order_has_no_finding(catalog):
     assert reconcile.check(unpaid(catalog)) == []
-    assert reconcile.check(paid_transfer(catalog, {catalog.tea.id: 1})) == []
+    refunded = paid_transfer(catalog, {catalog.tea.id: 1})
+    assert reconcile.check(refunded) == []
+    orders.office_refund(refunded, orders.refundable(refunded), "out of stock")
+    assert reconcile.check(refunded) == []  # a payment given back in full, to the đồng
 
 
 def test_an_unpaid_order_holding_all_its_money_or_less_than_none(catalog):
