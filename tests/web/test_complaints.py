@@ -372,4 +372,12 @@ def test_deadlines_hold_to_the_second_and_the_buyer_is_told_in_words(
         )
     told = [m for m in outbox if m.to == [order.email]]
     assert [m.subject for m in told] == [subject] and text in told[0].body
+    [reminder] = [m for m in outbox if m.to == ["viba@example.vn"]]
+    assert reminder.subject == f"Nhắc: hạn trả lời khiếu nại đơn {order.number}"
+    assert reminder.body.startswith(f"Hạn trả lời khiếu nại đơn {order.number} là ")
+    assert "Sau hạn này, Văn phòng OCOP sẽ quyết định." in reminder.body
     assert complaints.remind_complaints(now) == (0, 0)  # once each
+    later = the_complaint(viba)
+    later.reminded_at, later.due_at = None, now + timedelta(days=1, seconds=1)
+    db.session.commit()
+    assert complaints.remind_complaints(now) == (0, 0)  # not yet within a day
