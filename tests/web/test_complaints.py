@@ -344,12 +344,18 @@ def test_deadlines_hold_to_the_second_and_the_buyer_is_told_in_words(
     """Due now: the office decides; due in exactly a day: a reminder; the buyer reads why."""
     from flask_babel import force_locale, gettext
 
+    from shop.models import Order
+    from shop.models.outbox import OutboxMessage
     from shop.services import complaints
     from shop.services import outbox as outbox_service
 
     order, viba, tea = sold
     complain(client, order, viba)
     complain(client, order, tea)
+    buyer = factories.user()
+    buyer.phone, buyer.notify_zalo = "0912345678", True  # also told on Zalo
+    db.session.get(Order, order.id).user = buyer
+    db.session.commit()
     now = utcnow()
     due_now, due_in_a_day = the_complaint(tea), the_complaint(viba)
     due_now.due_at, due_in_a_day.due_at = now, now + timedelta(days=1)
@@ -358,6 +364,8 @@ def test_deadlines_hold_to_the_second_and_the_buyer_is_told_in_words(
     outbox.clear()
     assert complaints.remind_complaints(now) == (1, 1)
     db.session.commit()
+    zalo = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "notify.zalo"))
+    assert [m.payload["event"] for m in zalo] == ["complaint.escalated"]
     outbox_service.deliver_due()
     assert the_complaint(tea).status is ComplaintStatus.ESCALATED
     assert the_complaint(viba).reminded_at is not None
