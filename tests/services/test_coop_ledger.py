@@ -152,11 +152,53 @@ def test_payouts_never_exceed_what_is_owed(catalog, owed_viba):
     assert coop_ledger.overpaid() == []
 
 
+def test_a_payout_keeps_its_date_reference_and_who_sent_it(catalog, owed_viba):
+    from datetime import timedelta
+
+    from tests.services.test_refusals import refused
+
+    office = factories.user("admin")
+    sent_on = today() - timedelta(days=2)
+    ref = "FT" + "9" * 98  # the longest reference a bank statement line gives
+    entry = coop_ledger.record_payout(catalog.viba, 1, sent_on, f"  {ref} ", office)
+    assert (entry.amount, entry.paid_on, entry.reference) == (-1, sent_on, ref)
+    assert entry.recorded_by_id == office.id and entry.kind is EntryKind.PAYOUT
+    assert coop_ledger.entry_label(entry) == f"{ref} ({sent_on.isoformat()})"
+    left = owed_viba - 1
+    for amount in (0, left + 1, 1.5):
+        refused(
+            Conflict,
+            lambda a=amount: coop_ledger.record_payout(catalog.viba, a, sent_on, "FT2", office),
+            "A payout is a whole number of đồng from 1 to %(n)s.",
+            n=left,
+        )
+    for reference in ("", "   ", ref + "9"):
+        refused(
+            InvalidInput,
+            lambda r=reference: coop_ledger.record_payout(catalog.viba, 1, sent_on, r, office),
+            "Give the bank reference of the transfer (100 characters at most).",
+        )
+    assert coop_ledger.record_payout(catalog.viba, left, sent_on, "FT3", office).amount == -left
+    refused(
+        Conflict,
+        lambda: coop_ledger.record_payout(catalog.viba, 1, sent_on, "FT4", office),
+        "A payout is a whole number of đồng from 1 to %(n)s.",
+        n=0,
+    )
+
+
 def test_no_payout_without_a_confirmed_account(catalog):
     order = paid_transfer(catalog, {catalog.tea.id: 1})
     deliver(order.parts[0])
-    with pytest.raises(Conflict):
-        coop_ledger.record_payout(catalog.thai_son, 1_000, today(), "FT1", factories.user("admin"))
+    from tests.services.test_refusals import refused
+
+    refused(
+        Conflict,
+        lambda: coop_ledger.record_payout(
+            catalog.thai_son, 1_000, today(), "FT1", factories.user("admin")
+        ),
+        "This cooperative has no confirmed bank account.",
+    )
 
 
 def test_the_reconciliation_finds_a_payout_beyond_the_balance(catalog, owed_viba):
