@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 from PIL import Image
 
 from shop.clock import utcnow
@@ -21,6 +22,8 @@ from shop.models import (
     Product,
     Refund,
     RefundKind,
+    Role,
+    User,
 )
 from shop.services import coop_ledger
 from tests import factories
@@ -55,6 +58,14 @@ def sold(catalog):
 
 def url(order, part, rest=""):
     return f"/orders/{order.access_token}/parts/{part.id}/complaint{rest}"
+
+
+def said(message: str, response) -> bool:
+    """Whether ``response`` shows ``message`` in Vietnamese, the page's language."""
+    from markupsafe import escape
+
+    with force_locale("vi"):
+        return str(escape(gettext(message))) in response.get_data(as_text=True)
 
 
 def complain(client, order, part, photos=1, **fields):
@@ -179,7 +190,10 @@ def test_a_refusal_goes_to_the_office_which_decides_both_ways(client, catalog, s
     complain(client, order, viba)
     complain(client, order, tea, reason="wrong_item", amount="50000")
     first, second = the_complaint(viba), the_complaint(tea)
-    assert client.post(url(order, viba, "/escalate")).status_code == 409  # not refused yet
+    not_yet = client.post(url(order, viba, "/escalate"))  # not refused yet
+    assert not_yet.status_code == 409 and said(
+        "Only a complaint the cooperative refused can go to the OCOP office.", not_yet
+    )
 
     as_member(client, catalog.viba)
     refused = client.post(f"/coop/complaints/{first.id}/answer", data={"decision": "refuse"})
@@ -197,7 +211,9 @@ def test_a_refusal_goes_to_the_office_which_decides_both_ways(client, catalog, s
         == 303
     )
     assert client.post(url(order, tea, "/escalate")).status_code == 303
-    assert the_complaint(viba).status is ComplaintStatus.ESCALATED
+    escalated = the_complaint(viba)
+    assert escalated.status is ComplaintStatus.ESCALATED and escalated.due_at is None
+    assert escalated.escalation_note == "Hàng mốc thật." and escalated.escalated_at is not None
     assert any("hotro@ocop.shop" in m.to for m in outbox)
 
     as_office(client)
@@ -209,7 +225,13 @@ def test_a_refusal_goes_to_the_office_which_decides_both_ways(client, catalog, s
     assert client.post(decide, data=too_much).status_code == 400
     done = {"outcome": "refund", "amount": "20000", "note": "Ảnh cho thấy hàng mốc."}
     assert client.post(decide, data=done).status_code == 303
-    assert client.post(decide, data=done).status_code == 409
+    again = client.post(decide, data=done)
+    assert again.status_code == 409 and said(
+        "Only a complaint sent to the OCOP office can be decided.", again
+    )
+    decided = the_complaint(viba)
+    assert decided.decision == "Ảnh cho thấy hàng mốc." and decided.decided_at is not None
+    assert db.session.get(User, decided.decided_by_id).role is Role.ADMIN
     rejected = {"outcome": "reject", "note": "Đúng hàng đã đặt."}
     assert client.post(f"/admin/complaints/{second.id}/decide", data=rejected).status_code == 303
 
