@@ -241,6 +241,33 @@ def test_a_refusal_goes_to_the_office_which_decides_both_ways(client, catalog, s
     assert EntryKind.REFUND not in entries(catalog.thai_son)
     page = client.get(f"/orders/{order.access_token}").get_data(as_text=True)
     assert "Văn phòng OCOP từ chối" in page
+    told_both_sides_in_words(order, outbox)
+
+
+def told_both_sides_in_words(order, outbox) -> None:
+    """The buyer reads each decision in their language; each cooperative reads its own."""
+    from shop.i18n import money
+
+    first, second = "Ảnh cho thấy hàng mốc.", "Đúng hàng đã đặt."
+    with force_locale(order.language):
+        subject = gettext(
+            "The OCOP office decided on your complaint (order %(number)s)", number=order.number
+        )
+        refunded = gettext(
+            "The OCOP office decided: %(amount)s is refunded. %(note)s",
+            amount=money(20_000, order.language),
+            note=first,
+        )
+        rejected = gettext("The OCOP office rejected the complaint: %(note)s", note=second)
+    to_buyer = [m.body for m in outbox if m.to == [order.email] and m.subject == subject]
+    assert len(to_buyer) == 2 and refunded in to_buyer[0] and rejected in to_buyer[1]
+    decided = f"Văn phòng OCOP đã quyết định khiếu nại đơn {order.number}"
+    to_coop = {m.to[0]: m.body for m in outbox if m.subject == decided}
+    assert (
+        f"Văn phòng OCOP quyết định hoàn {money(20_000, 'vi')} cho người mua "
+        f"(trừ vào số dư của hợp tác xã): {first}"
+    ) in to_coop["viba@example.vn"]
+    assert f"Văn phòng OCOP không chấp nhận khiếu nại: {second}" in to_coop["thaison@example.vn"]
 
 
 @pytest.mark.parametrize(
