@@ -164,6 +164,8 @@ def test_a_payout_keeps_its_date_reference_and_who_sent_it(catalog, owed_viba):
     assert (entry.amount, entry.paid_on, entry.reference) == (-1, sent_on, ref)
     assert entry.recorded_by_id == office.id and entry.kind is EntryKind.PAYOUT
     assert coop_ledger.entry_label(entry) == f"{ref} ({sent_on.isoformat()})"
+    sales = db.session.scalars(sa.select(LedgerEntry).where(LedgerEntry.part_id.is_not(None))).all()
+    assert sales and all(coop_ledger.entry_label(e) == e.part.order.number for e in sales)
     left = owed_viba - 1
     for amount in (0, left + 1, 1.5):
         refused(
