@@ -72,14 +72,24 @@ class Match:
     be read in an index's order and stop early: for a word in most names that is a few
     milliseconds, where ranking every match by text weight took seconds at a million.
 
-    On PostgreSQL ``words`` is the text query, so the tiers can also be tested on rows
-    already read (``walked``), and ``names_many`` says whether the worker's word counts
-    expect so many names to match that walking the star order finds them sooner."""
+    On PostgreSQL ``words`` is the text query: matches are then counted before they are
+    read (``count_first``), and ``names_many`` says whether the worker's word counts expect
+    so many names to match that walking the star order finds them sooner (``name_tier``)."""
 
     anywhere: sa.ColumnElement[bool]
     in_name: sa.ColumnElement[bool]
     words: str = ""
     names_many: bool = False
+
+    @property
+    def count_first(self) -> bool:
+        return bool(self.words)
+
+    @property
+    def name_tier(self) -> sa.ColumnElement[bool]:
+        """The name's test as the first tier reads it: tested row by row in the star order
+        when many names match, else through the name's index."""
+        return _walked(_NAME_VECTOR, self.words) if self.names_many else self.in_name
 
 
 def match(query: str) -> Match | None:
@@ -91,8 +101,8 @@ def match(query: str) -> Match | None:
         _plan_for_these_words()
         words = " & ".join(f"{t}:*" for t in terms)
         return Match(
-            _tsquery_match(VECTOR, words),
-            _tsquery_match(NAME_VECTOR, words),
+            _tsquery_match(_VECTOR, words),
+            _tsquery_match(_NAME_VECTOR, words),
             words=words,
             names_many=_in_many_names(terms),
         )
@@ -102,8 +112,8 @@ def match(query: str) -> Match | None:
 
 # The generated tsvector columns the migrations add (PostgreSQL only, so not mapped): the
 # product's whole text, and its name alone (the first tier has an index of its own).
-VECTOR = sa.literal_column("product.search_vector")
-NAME_VECTOR = sa.literal_column("product.name_vector")
+_VECTOR = sa.literal_column("product.search_vector")
+_NAME_VECTOR = sa.literal_column("product.name_vector")
 
 
 def _plan_for_these_words() -> None:
@@ -119,7 +129,7 @@ def _tsquery_match(vector: sa.ColumnElement, tsquery: str) -> sa.ColumnElement[b
     return vector.op("@@")(sa.func.to_tsquery("simple", tsquery))
 
 
-def walked(vector: sa.ColumnElement, tsquery: str) -> sa.ColumnElement[bool]:
+def _walked(vector: sa.ColumnElement, tsquery: str) -> sa.ColumnElement[bool]:
     """The same test as a function call on a vector already read, which no index serves:
     for rows read in another index's order and tested one by one."""
     return sa.func.ts_match_vq(vector, sa.func.to_tsquery("simple", tsquery), type_=sa.Boolean)

@@ -193,9 +193,10 @@ def test_the_buyer_hears_of_a_refund_only_when_there_is_one(catalog):
 def test_after_part_of_a_transfer_the_qr_asks_for_the_rest(catalog):
     from vietnam_qr_pay import QRPay
 
-    from shop.services.payments.vietqr import BankAccount, VietQrTransfer
+    from shop.services.payments.vietqr import VietQrTransfer
+    from tests.unit.test_vietqr import VIBA
 
-    bank = VietQrTransfer(BankAccount("970436", "0011001234567", "HTX CHUOI VIBA"))
+    bank = VietQrTransfer(VIBA)
     order = orders.place_order({catalog.tea.id: 1}, HANOI, M.VIETQR, RULE, HOLDS)
     assert QRPay(bank.qr_payload(order)).amount == str(order.total)
     orders.receive_transfer(order, 20_000)
@@ -205,9 +206,10 @@ def test_after_part_of_a_transfer_the_qr_asks_for_the_rest(catalog):
 def test_cash_and_transfers_have_no_events_to_receive(catalog):
     from shop.services.errors import NotFound
     from shop.services.payments.cod import CashOnDelivery
-    from shop.services.payments.vietqr import BankAccount, VietQrTransfer
+    from shop.services.payments.vietqr import VietQrTransfer
+    from tests.unit.test_vietqr import VIBA
 
-    bank = VietQrTransfer(BankAccount("970436", "0011001234567", "HTX CHUOI VIBA"))
+    bank = VietQrTransfer(VIBA)
     for provider, message in (
         (CashOnDelivery(), "Cash on delivery sends no events."),
         (bank, "Bank transfers are recorded by the office."),
