@@ -21,6 +21,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from shop import create_app
 from shop.extensions import db
 from shop.services import demo
+from tests.conftest import ON_POSTGRES
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -39,11 +40,19 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000  # a local page that takes longer than this is a failure
 
 
+ON_SQLITE_ONLY = pytest.mark.skip(
+    reason="the browser tests serve their own SQLite database: the SQLite run covers them"
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/e2e is an ``e2e`` test (``-m "not e2e"`` skips them)."""
+    """Every test under tests/e2e is an ``e2e`` test (``-m "not e2e"`` skips them). The
+    served app always has its own SQLite file, so the PostgreSQL run would repeat them."""
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.e2e)
+            if ON_POSTGRES:
+                item.add_marker(ON_SQLITE_ONLY)
 
 
 @pytest.fixture(scope="session")
