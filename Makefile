@@ -13,14 +13,16 @@ run: install  ## serve the demo shop on http://127.0.0.1:5000 (SQLite in instanc
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install  ## the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set)
-	$(BIN)/pytest --ignore=tests/cluster
+TEST_WORKERS ?= 2
+
+test: install  ## the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set), one process per core
+	$(BIN)/pytest --ignore=tests/cluster -n $(TEST_WORKERS) --dist loadfile
 
 cluster-test: install  ## nginx, two app servers and a worker on PostgreSQL and Redis (deploy/)
 	$(BIN)/pytest tests/cluster -p no:cacheprovider
 
 test-pg: install
-	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest --ignore=tests/cluster
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest --ignore=tests/cluster -n $(TEST_WORKERS) --dist loadfile
 
 test-deep: install  ## the money state machine with many more random sequences
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/services/test_money_machine.py -p no:cacheprovider

@@ -68,11 +68,31 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _worker_postgres_url(url: str) -> str:
+    """The database of this pytest-xdist worker: ``test`` becomes ``test_gw0``, created if new.
+
+    Parallel workers each migrate and wipe their own database, never one another's.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if ON_POSTGRES:
-        _reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
+        url = _worker_postgres_url(POSTGRES_URL)
+        _reset_postgres(url)
+        return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'shop.db'}"
 
 
