@@ -70,40 +70,54 @@ def _waiting_on_a_lock(app) -> bool:
         )
 
 
-def test_two_payouts_of_the_whole_balance_at_once_let_exactly_one_through(race_app):
-    with race_app.app_context():
+def _seed(app) -> tuple[int, int, int, int]:
+    """Viba is owed for a delivered, paid parcel: (Viba, Thai Son, an office account, owed)."""
+    with app.app_context():
         catalog = factories.demo_catalog()
         _, owed = sold_to_a_confirmed_account(catalog)
-        coop_id, office_id = catalog.viba.id, factories.user("admin").id
+        ids = catalog.viba.id, catalog.thai_son.id, factories.user("admin").id, owed
         db.session.remove()
     assert owed > 0
+    return ids
 
-    first_recorded, first_may_commit = threading.Event(), threading.Event()
+
+def _pay(app, coop_id: int, office_id: int, amount: int, reference: str, hold=None) -> str:
+    """Record a payout in its own session and commit it (after ``hold`` is set, if given)."""
+    with app.app_context():
+        coop, office = db.session.get(Cooperative, coop_id), db.session.get(User, office_id)
+        try:
+            coop_ledger.record_payout(coop, amount, today(), reference, office)
+        except Conflict:
+            db.session.rollback()
+            return "refused"
+        finally:
+            if hold:
+                hold.recorded.set()
+        if hold:  # keep the transaction, and its lock, open while the other clerk tries
+            hold.may_commit.wait(WAIT)
+        db.session.commit()
+        db.session.remove()
+        return "paid"
+
+
+class _Hold:
+    def __init__(self) -> None:
+        self.recorded, self.may_commit = threading.Event(), threading.Event()
+
+
+def _in_thread(outcome: dict, key: str, *args, **kwargs) -> threading.Thread:
+    thread = threading.Thread(target=lambda: outcome.__setitem__(key, _pay(*args, **kwargs)))
+    thread.start()
+    return thread
+
+
+def test_two_payouts_of_the_whole_balance_at_once_let_exactly_one_through(race_app):
+    viba, _, office, owed = _seed(race_app)
     outcome: dict[str, str] = {}
-
-    def pay(clerk: str, reference: str) -> None:
-        with race_app.app_context():
-            coop, office = db.session.get(Cooperative, coop_id), db.session.get(User, office_id)
-            try:
-                coop_ledger.record_payout(coop, owed, today(), reference, office)
-            except Conflict:
-                db.session.rollback()
-                outcome[clerk] = "refused"
-                return
-            finally:
-                if clerk == "first":
-                    first_recorded.set()
-            if clerk == "first":  # hold the transaction open while the second clerk tries
-                first_may_commit.wait(WAIT)
-            db.session.commit()
-            outcome[clerk] = "paid"
-            db.session.remove()
-
-    first = threading.Thread(target=pay, args=("first", "FT-A"))
-    second = threading.Thread(target=pay, args=("second", "FT-B"))
-    first.start()
-    assert first_recorded.wait(WAIT)
-    second.start()
+    hold = _Hold()
+    first = _in_thread(outcome, "first", race_app, viba, office, owed, "FT-A", hold)
+    assert hold.recorded.wait(WAIT)
+    second = _in_thread(outcome, "second", race_app, viba, office, owed, "FT-B")
     deadline = time.monotonic() + WAIT
     blocked = False
     while second.is_alive() and time.monotonic() < deadline:
@@ -111,7 +125,7 @@ def test_two_payouts_of_the_whole_balance_at_once_let_exactly_one_through(race_a
             blocked = True
             break
         time.sleep(0.02)
-    first_may_commit.set()
+    hold.may_commit.set()
     first.join(WAIT)
     second.join(WAIT)
 
@@ -122,7 +136,34 @@ def test_two_payouts_of_the_whole_balance_at_once_let_exactly_one_through(race_a
             sa.select(LedgerEntry.reference).where(LedgerEntry.kind == EntryKind.PAYOUT)
         ).all()
         assert payouts == ["FT-A"]
-        assert coop_ledger.balance(coop_id) == 0
+        assert coop_ledger.balance(viba) == 0
         assert coop_ledger.overpaid() == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_payout_does_not_wait_for_work_on_another_cooperative(race_app):
+    """The lock is the paid cooperative's row alone: Thai Son editing its profile in an open
+    transaction does not hold up Viba's payout."""
+    viba, thai_son, office, owed = _seed(race_app)
+    with race_app.app_context():
+        other = db.engine.connect()
+    editing = other.begin()
+    payout = None
+    try:
+        other.execute(
+            sa.update(Cooperative).where(Cooperative.id == thai_son).values(name="HTX Thái Sơn")
+        )
+        outcome: dict[str, str] = {}
+        payout = _in_thread(outcome, "viba", race_app, viba, office, owed, "FT-C")
+        payout.join(10)
+        assert not payout.is_alive(), "Viba's payout waited for Thai Son's open transaction"
+    finally:
+        editing.rollback()
+        other.close()
+        if payout:
+            payout.join(WAIT)
+    assert outcome == {"viba": "paid"}
+    with race_app.app_context():
         db.session.remove()
         db.engine.dispose()
