@@ -10,6 +10,7 @@ its reason, so every such commit is named.
 from __future__ import annotations
 
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from shop.extensions import db
 from shop.services import outbox
@@ -27,8 +28,15 @@ class ShopFlask(Flask):
 
 def commit() -> None:
     """Commit the unit of work, then carry out its side effects."""
-    db.session.commit()
+    if _began(db.session()):
+        db.session.commit()
     outbox.after_commit()
+
+
+def _began(session: Session) -> bool:
+    """Whether the request used the database: a page served from the cache did not, and
+    committing nothing still costs a transaction's events."""
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
 
 
 def rollback() -> None:

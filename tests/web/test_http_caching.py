@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from shop.extensions import db
 
@@ -61,6 +63,61 @@ def test_a_write_changes_the_validator(cached_app, catalog):
         db.session.commit()
     after = client.get("/products?group=tea", headers={"If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+
+
+REDIS_FOR_PAGES = "redis://127.0.0.1:6379/12"  # this file's own database on the local Redis
+
+
+@pytest.fixture
+def redis_cached_app(app_with, catalog):
+    """The page cache in Redis, as in production, on an emptied database of its own."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url(REDIS_FOR_PAGES, socket_timeout=2).flushdb()
+    except redis.ConnectionError:
+        pytest.skip("needs Redis on 127.0.0.1:6379")
+    return app_with(PAGE_CACHE_SECONDS=60, CACHE_TYPE="RedisCache", CACHE_REDIS_URL=REDIS_FOR_PAGES)
+
+
+@pytest.fixture
+def redis_commands(monkeypatch):
+    """The names of the Redis commands sent while the test runs, in order."""
+    import redis
+
+    sent: list[str] = []
+    send = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        sent.append(args[0])
+        return send(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    return sent
+
+
+def test_a_cached_page_costs_one_redis_round_trip_and_no_transaction(
+    redis_cached_app, redis_commands
+):
+    from shop import page_cache
+
+    client = redis_cached_app.test_client()
+    first = client.get("/products?group=tea")
+    commits: list[Session] = []
+    note = commits.append  # one bound method, to remove the listener it was added as
+    sa.event.listen(Session, "after_commit", note)
+    try:
+        redis_commands.clear()
+        again = client.get("/products?group=tea")
+        assert redis_commands == ["MGET"]  # the generation and the page together
+        assert commits == []  # nothing was read or written: nothing to commit
+        assert again.data == first.data
+        with redis_cached_app.test_request_context():
+            page_cache.purge()
+        redis_commands.clear()
+        client.get("/products?group=tea")
+        assert redis_commands[0] == "MGET" and "SET" in redis_commands  # rendered again
+    finally:
+        sa.event.remove(Session, "after_commit", note)
 
 
 def test_pages_are_gzipped_for_clients_that_accept_it(cached_app):
