@@ -59,7 +59,7 @@ def review_context(product: Product, form: ReviewForm | None = None) -> dict:
     return {
         "review_summary": summary,
         "review_average": format_decimal(summary.average, "0.0") if summary.count else "",
-        "reviews": reviews.visible(product),
+        "reviews": reviews.visible(product) if summary.count else [],  # most have none
         "review_form": (form or ReviewForm(formdata=None)) if can_write else None,
         "can_reply": _viewer_is_member_of(product),
         "can_hide": current_user.is_authenticated and current_user.role is Role.ADMIN,
