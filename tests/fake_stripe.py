@@ -193,6 +193,7 @@ def create_app(state: FakeStripe) -> Flask:
             "amount": amount,
             "payment_intent": intent,
             "status": "succeeded",
+            "metadata": params.get("metadata", {}),
         }
         state.refunds.append(item)
         if key:

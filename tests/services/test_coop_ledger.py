@@ -72,6 +72,19 @@ def test_cash_on_delivery_counts_when_the_courier_hands_the_cash_over(catalog):
     assert entries(catalog.thai_son)[EntryKind.SALE] == part.total
 
 
+def test_cash_is_recorded_only_for_a_delivered_cash_on_delivery_parcel(catalog):
+    from tests.services.test_refusals import refused
+
+    cash = orders.place_order({catalog.tea.id: 1}, HANOI, M.COD, RULE, HOLDS)
+    card = paid_transfer(catalog, {catalog.banana.id: 1})
+    deliver(card.parts[0])
+    only = "Cash is recorded for delivered cash-on-delivery parts only."
+    for part in (cash.parts[0], card.parts[0]):  # not yet delivered; not paid in cash
+        refused(Conflict, lambda part=part: record_cash_received(part), only)
+        assert part.cash_received_at is None
+    assert entries(catalog.thai_son) == {}
+
+
 def test_a_refund_after_delivery_takes_the_sale_back_and_returns_the_fee(catalog):
     order = paid_transfer(catalog, {catalog.banana.id: 1})
     deliver(order.parts[0])

@@ -15,8 +15,10 @@ from shop.models import (
     OutboxMessage,
     OutboxState,
     PartStatus,
+    Payment,
     PaymentStatus,
     Product,
+    Provider,
     Refund,
     RefundState,
 )
@@ -106,6 +108,9 @@ def test_buyer_cancels_a_card_order_and_stripe_refunds_everything(
     assert sent["amount"] == order.total and sent["payment_intent"] == f"pi_{session['id']}"
     [refund] = order.refunds
     assert refund.state is RefundState.SENT and refund.reference == sent["id"]
+    # Stripe's dashboard names the order and the refund; a retry cannot refund twice.
+    assert sent["metadata"] == {"order_id": str(order.id), "refund_id": str(refund.id)}
+    assert ("POST", "/v1/refunds", f"refund-{refund.id}") in fake_stripe.requests
     assert [m.to[0] for m in outbox] == [order.email] and order.number in outbox[0].subject
     page = client.get(f"/orders/{order.access_token}").get_data(as_text=True)
     assert "Hoàn tiền" in page
@@ -262,6 +267,69 @@ def test_a_completed_event_without_amount_answers_400_and_changes_nothing(
     assert webhook(client, fake_stripe, "checkout.session.completed", paid).status_code == 400
     db.session.expire_all()
     assert order.payment_status is P.UNPAID and order.amount_paid == 0
+
+
+def test_a_paid_session_the_shop_never_stored_is_recorded_and_its_money_given_back(
+    client, catalog, fake_stripe
+):
+    """Stripe made a session whose reply never reached the shop (a timeout, say), and the
+    buyer paid it: the shop records that payment as one the order does not use and refunds
+    it, to the đồng; the order still waits for its own session."""
+    order, session = card_order(client, catalog, fake_stripe)
+    lost = dict(fake_stripe.pay(session["id"]), id="cs_lost", payment_intent="pi_lost")
+    fake_stripe.sessions["cs_lost"] = lost  # Stripe knows it; the shop does not
+    assert webhook(client, fake_stripe, "checkout.session.completed", lost).status_code == 200
+    db.session.expire_all()
+    assert order.payment_status is P.UNPAID
+    payment = db.session.scalar(sa.select(Payment).where(Payment.reference == "cs_lost"))
+    assert (payment.order_id, payment.provider, payment.amount) == (
+        order.id,
+        Provider.STRIPE,
+        order.total,
+    )
+    assert payment.payment_intent == "pi_lost"
+    assert [(r.amount, r.payment_id, r.state) for r in order.refunds] == [
+        (order.total, payment.id, RefundState.SENT)
+    ]
+    assert [(r["payment_intent"], r["amount"]) for r in fake_stripe.refunds] == [
+        ("pi_lost", order.total)
+    ]
+
+
+@pytest.mark.parametrize("metadata", [None, {}, {"order_id": ""}, {"order_id": "x1"}, "unknown"])
+def test_a_session_of_no_known_order_is_acknowledged_and_records_nothing(
+    client, catalog, fake_stripe, metadata
+):
+    order, session = card_order(client, catalog, fake_stripe)
+    if metadata == "unknown":
+        metadata = {"order_id": str(order.id + 1000)}
+    stray = dict(fake_stripe.pay(session["id"]), id="cs_stray", metadata=metadata)
+    assert webhook(client, fake_stripe, "checkout.session.completed", stray).status_code == 200
+    assert db.session.scalar(sa.select(Payment).where(Payment.reference == "cs_stray")) is None
+    assert fake_stripe.refunds == []
+
+
+@pytest.mark.parametrize("amount", [True, "85000", -1, 170000.0])
+def test_an_amount_that_is_not_whole_dong_answers_400_and_changes_nothing(
+    client, catalog, fake_stripe, amount
+):
+    order, session = card_order(client, catalog, fake_stripe)
+    paid = dict(fake_stripe.pay(session["id"]), amount_total=amount)
+    assert webhook(client, fake_stripe, "checkout.session.completed", paid).status_code == 400
+    db.session.expire_all()
+    assert order.payment_status is P.UNPAID and order.amount_paid == 0
+
+
+def test_a_card_refund_without_the_payment_it_returns_is_refused(app, catalog, fake_stripe):
+    from shop.services.errors import InvalidInput
+    from shop.services.payments import stripe_checkout
+
+    unpaid = Payment(provider=Provider.STRIPE, amount=1_000, reference="cs_never_paid")
+    for payment in (None, unpaid):
+        refund = Refund(amount=1_000, provider=Provider.STRIPE, payment=payment)
+        with pytest.raises(InvalidInput, match="needs the payment it returns"):
+            stripe_checkout(app.config).send_refund(refund)
+    assert not [r for r in fake_stripe.requests if r[1] == "/v1/refunds"]
 
 
 # --- Exactly-once checkout -----------------------------------------------------------------
