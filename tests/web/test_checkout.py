@@ -292,9 +292,15 @@ def test_bad_or_missing_signature_is_refused(client, catalog, fake_stripe, signa
     body, _ = fake_stripe.event("checkout.session.completed", fake_stripe.pay(session["id"]))
     headers = {"Stripe-Signature": signature} if signature else {}
     response = client.post(
-        "/webhooks/stripe", data=body, headers=headers, content_type="application/json"
+        "/webhooks/stripe",
+        data=body,
+        headers=headers | {"Accept": "application/json"},
+        content_type="application/json",
     )
     assert response.status_code == 400
+    # Stripe's dashboard shows the answer: it says which check failed.
+    said = "Invalid Stripe signature." if signature else "Missing Stripe-Signature header."
+    assert response.get_json()["message"] == said
     db.session.expire_all()
     assert order.payment_status is PaymentStatus.UNPAID
 

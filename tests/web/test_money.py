@@ -253,9 +253,10 @@ def test_signed_events_missing_data_answer_400(client, catalog, fake_stripe, eve
         "/webhooks/stripe",
         data=body,
         content_type="application/json",
-        headers={"Stripe-Signature": sign(body)},
+        headers={"Stripe-Signature": sign(body), "Accept": "application/json"},
     )
     assert response.status_code == 400
+    assert response.get_json()["message"] == "Malformed Stripe event: no data.object."
 
 
 def test_a_completed_event_without_amount_answers_400_and_changes_nothing(
@@ -315,7 +316,18 @@ def test_an_amount_that_is_not_whole_dong_answers_400_and_changes_nothing(
 ):
     order, session = card_order(client, catalog, fake_stripe)
     paid = dict(fake_stripe.pay(session["id"]), amount_total=amount)
-    assert webhook(client, fake_stripe, "checkout.session.completed", paid).status_code == 400
+    body, signature = fake_stripe.event("checkout.session.completed", paid)
+    response = client.post(
+        "/webhooks/stripe",
+        data=body,
+        content_type="application/json",
+        headers={"Stripe-Signature": signature, "Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    error = ValueError(f"not an amount in đồng: {amount!r}")
+    assert response.get_json()["message"] == (
+        f"Malformed Stripe event checkout.session.completed: {error!r}"
+    )
     db.session.expire_all()
     assert order.payment_status is P.UNPAID and order.amount_paid == 0
 
@@ -327,8 +339,9 @@ def test_a_card_refund_without_the_payment_it_returns_is_refused(app, catalog, f
     unpaid = Payment(provider=Provider.STRIPE, amount=1_000, reference="cs_never_paid")
     for payment in (None, unpaid):
         refund = Refund(amount=1_000, provider=Provider.STRIPE, payment=payment)
-        with pytest.raises(InvalidInput, match="needs the payment it returns"):
+        with pytest.raises(InvalidInput) as refused:
             stripe_checkout(app.config).send_refund(refund)
+        assert str(refused.value) == "A card refund needs the payment it returns."
     assert not [r for r in fake_stripe.requests if r[1] == "/v1/refunds"]
 
 
