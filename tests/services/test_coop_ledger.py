@@ -44,6 +44,7 @@ def test_fee_rounds_half_up():
     assert coop_ledger.fee(10_001, 500) == 500  # 500.05
     assert coop_ledger.fee(10_010, 500) == 501  # 500.5 rounds up
     assert coop_ledger.fee(0, 500) == 0
+    assert coop_ledger.fee(4_999, 1) == 0  # 0.4999: the last đồng below the half
 
 
 def test_a_paid_part_counts_only_once_delivered(catalog):
@@ -118,6 +119,41 @@ def test_a_goodwill_refund_is_shared_by_the_delivered_parts(catalog):
     assert entries(catalog.thai_son)[EntryKind.FEE] == -coop_ledger.fee(
         min(tea_part.subtotal, tea_part.total - shares[1]), 500
     )
+
+
+def test_goodwill_is_split_over_the_collected_parts_and_the_last_takes_the_remainder(catalog):
+    """Three cooperatives' parcels, two delivered: the goodwill goes to those two in
+    proportion to their totals, the last of them taking what rounding left."""
+    third = factories.cooperative(name="HTX Ba", slug="ba")
+    honey = factories.product(third, catalog.banana.category, price=30_000)
+    order = paid_transfer(catalog, {catalog.banana.id: 1, catalog.tea.id: 1, honey.id: 1})
+    first, second, pending = order.parts
+    deliver(first)
+    deliver(second)
+    worth = first.total + second.total
+    assert coop_ledger.goodwill_shares(order, 10_001) == {
+        first.id: 10_001 * first.total // worth,
+        second.id: 10_001 - 10_001 * first.total // worth,
+    }
+    assert pending.id not in coop_ledger.goodwill_shares(order, worth)
+    assert coop_ledger.goodwill_shares(order, 1) == {first.id: 0, second.id: 1}
+    assert coop_ledger.goodwill_shares(order, 0) == {}
+    assert coop_ledger.goodwill_shares(order, worth + 5) == {  # never more than was paid
+        first.id: first.total,
+        second.id: second.total,
+    }
+    deliver(pending)
+    shares = coop_ledger.goodwill_shares(order, 9_999)
+    assert list(shares) == [first.id, second.id, pending.id] and sum(shares.values()) == 9_999
+    whole = worth + pending.total
+    assert shares[second.id] == 9_999 * second.total // whole  # only the last takes the rest
+    assert shares[pending.id] == 9_999 - shares[first.id] - shares[second.id]
+
+
+def test_a_part_not_yet_collected_owes_and_earns_nothing(catalog):
+    order = paid_transfer(catalog, {catalog.banana.id: 1})
+    zero = {EntryKind.SALE: 0, EntryKind.REFUND: 0, EntryKind.FEE: 0}
+    assert coop_ledger.targets(order.parts[0], 0, 500) == zero
 
 
 def test_a_part_cancelled_before_shipping_earns_nothing(catalog):
