@@ -113,6 +113,22 @@ def test_delivery_days_by_region_fewer_within_the_producers_own():
     assert rule.days_by_region("Cần Thơ")["south"] == (1, 2)
 
 
+def test_a_parcels_fee_to_each_region_is_cheaper_within_the_producers_own():
+    rule = DeliveryRule(same_region=20_000, other_region=35_000, step_same_region=4_000)
+    assert rule.by_region(100_000, "Phú Thọ", 1_200) == {  # one started step beyond 1 kg
+        "north": 24_000,
+        "central": 44_000,
+        "south": 44_000,
+    }
+    assert rule.by_region(100_000, "Khánh Hòa", 0) == {
+        "north": 35_000,
+        "central": 20_000,
+        "south": 35_000,
+    }
+    assert rule.by_region(100_000, "Cần Thơ", 0)["south"] == 20_000
+    assert set(rule.by_region(500_000, "Cần Thơ", 9_000).values()) == {0}  # free from 500,000
+
+
 @pytest.mark.parametrize(("text", "days"), [("1-3", (1, 3)), ("2", (2, 2)), (" 2-4", (2, 4))])
 def test_delivery_days_from_the_configuration(text, days):
     from shop.services.pricing import days_range
