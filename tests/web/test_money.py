@@ -297,6 +297,34 @@ def test_a_paid_session_the_shop_never_stored_is_recorded_and_its_money_given_ba
     ]
 
 
+def test_a_session_completed_before_its_money_arrives_waits_for_the_money(
+    client, catalog, fake_stripe
+):
+    """A delayed method (a bank debit, say): Checkout completes unpaid, the money comes later
+    in its own event."""
+    order, session = card_order(client, catalog, fake_stripe)
+    pending = dict(fake_stripe.pay(session["id"]), payment_status="unpaid")
+    webhook(client, fake_stripe, "checkout.session.completed", pending)
+    db.session.expire_all()
+    assert order.payment_status is P.UNPAID and order.amount_paid == 0
+    paid = dict(pending, payment_status="paid")
+    webhook(client, fake_stripe, "checkout.session.async_payment_succeeded", paid)
+    db.session.expire_all()
+    assert order.payment_status is P.PAID and order.amount_paid == order.total
+
+
+def test_an_expired_session_the_shop_never_stored_is_kept_with_no_money(
+    client, catalog, fake_stripe
+):
+    order, session = card_order(client, catalog, fake_stripe)
+    lost = {k: v for k, v in session.items() if k != "amount_total"} | {"id": "cs_gone"}
+    webhook(client, fake_stripe, "checkout.session.expired", lost | {"status": "expired"})
+    payment = db.session.scalar(sa.select(Payment).where(Payment.reference == "cs_gone"))
+    assert (payment.order_id, payment.amount) == (order.id, 0)
+    db.session.expire_all()
+    assert order.payment_status is P.UNPAID  # its own session is still open
+
+
 @pytest.mark.parametrize("metadata", [None, {}, {"order_id": ""}, {"order_id": "x1"}, "unknown"])
 def test_a_session_of_no_known_order_is_acknowledged_and_records_nothing(
     client, catalog, fake_stripe, metadata
