@@ -419,6 +419,34 @@ def test_card_payment_after_stripe_was_down_makes_a_new_session(client, catalog,
     assert again.headers["Location"] == session["url"]
 
 
+def test_stripe_failing_is_retried_as_configured_with_one_key(client, catalog, fake_stripe, app):
+    """STRIPE_MAX_RETRIES more tries of the same request, under the same idempotency key, so
+    a session Stripe made before failing is not made twice."""
+    fake_stripe.fail_with = 500
+    saved = app.config["STRIPE_MAX_RETRIES"]
+    app.config["STRIPE_MAX_RETRIES"] = 1
+    try:
+        add(client, catalog.banana)
+        assert place(client, "card").status_code == 303
+    finally:
+        app.config["STRIPE_MAX_RETRIES"] = saved
+    tries = [key for _, path, key in fake_stripe.requests if path == "/v1/checkout/sessions"]
+    assert len(tries) == 2 and len(set(tries)) == 1
+
+
+def test_an_order_already_paid_is_not_sent_to_pay_again(client, catalog, fake_stripe, app):
+    from shop.services.errors import Conflict
+    from shop.services.payments import stripe_checkout
+    from shop.services.payments.base import Urls
+    from tests.services.test_refusals import refused
+
+    order, _ = paid_card_order(client, catalog, fake_stripe)
+    provider = stripe_checkout(app.config)
+    back = Urls("https://shop.example/ok", "https://shop.example/back")
+    refused(Conflict, lambda: provider.start(order, back), "This order no longer needs paying.")
+    assert len(fake_stripe.sessions) == 1
+
+
 # --- Outside services never cost an order ----------------------------------------------------
 
 
