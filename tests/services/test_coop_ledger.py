@@ -293,3 +293,27 @@ def test_sync_ledger_writes_what_an_upgrade_missed(catalog, runner):
     result = runner.invoke(args=["sync-ledger"])
     assert "2 ledger entries written." in result.output
     assert runner.invoke(args=["sync-ledger"]).output.startswith("0 ledger entries")
+
+
+@pytest.mark.parametrize("text", ["2026-13", "26-11", "2019-12", "2101-01", "2026/11", ""])
+def test_a_statement_month_is_written_yyyy_mm_between_2020_and_2100(text):
+    from tests.services.test_refusals import refused
+
+    refused(InvalidInput, lambda: coop_ledger.parse_month(text), "A month is written YYYY-MM.")
+
+
+def test_statement_months_are_the_months_with_entries_in_vietnam_time(catalog, owed_viba):
+    from datetime import UTC, date, datetime
+
+    coop_ledger.record_payout(catalog.viba, 1_000, today(), "FT1", factories.user("admin"))
+    first, second, third = db.session.scalars(
+        sa.select(LedgerEntry).where(LedgerEntry.cooperative_id == catalog.viba.id)
+    ).all()[:3]
+    first.created_at = datetime(2026, 10, 31, 17, 30, tzinfo=UTC)  # 1 November, 00:30 in Hà Nội
+    second.created_at = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)  # 31 October, 23:00
+    third.created_at = datetime(2026, 11, 15, 3, 0, tzinfo=UTC)
+    db.session.commit()
+    assert coop_ledger.parse_month("2020-01") == date(2020, 1, 1)
+    assert coop_ledger.parse_month("2100-12") == date(2100, 12, 1)
+    assert coop_ledger.months(catalog.viba) == [date(2026, 11, 1), date(2026, 10, 1)]
+    assert coop_ledger.months(catalog.thai_son) == []
