@@ -317,3 +317,38 @@ def test_statement_months_are_the_months_with_entries_in_vietnam_time(catalog, o
     assert coop_ledger.parse_month("2100-12") == date(2100, 12, 1)
     assert coop_ledger.months(catalog.viba) == [date(2026, m, 1) for m in (11, 10, 9)]
     assert coop_ledger.months(catalog.thai_son) == []
+
+
+def test_a_statement_month_runs_from_midnight_to_midnight_in_ha_noi(catalog, owed_viba):
+    """Entries just either side of both midnights: each in its month, the opening balance
+    everything before, the CSV dated in Hà Nội time with a running balance."""
+    from datetime import UTC, date, datetime
+
+    office = factories.user("admin")
+    for reference in ("FT1", "FT2"):
+        coop_ledger.record_payout(catalog.viba, 1_000, today(), reference, office)
+    sale, fee, first, second = db.session.scalars(
+        sa.select(LedgerEntry)
+        .where(LedgerEntry.cooperative_id == catalog.viba.id)
+        .order_by(LedgerEntry.id)
+    ).all()
+    sale.created_at = datetime(2026, 10, 31, 16, 59, 59, tzinfo=UTC)  # 31 Oct, 23:59:59
+    fee.created_at = datetime(2026, 10, 31, 17, 0, tzinfo=UTC)  # 1 Nov, 00:00 in Hà Nội
+    first.created_at = datetime(2026, 11, 30, 16, 59, 59, tzinfo=UTC)  # 30 Nov, 23:59:59
+    second.created_at = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 1 Dec, 00:00
+    db.session.commit()
+
+    sheet = coop_ledger.statement(catalog.viba, date(2026, 11, 17))
+    assert sheet.month == date(2026, 11, 1)
+    assert (sheet.opening, sheet.entries) == (sale.amount, [fee, first])
+    assert sheet.closing == sale.amount + fee.amount - 1_000
+    paid_on = today().isoformat()
+    assert coop_ledger.statement_csv(sheet).splitlines() == [
+        "date,kind,order_or_reference,amount_vnd,balance_vnd",
+        f"2026-11-01,opening,,,{sale.amount}",
+        f"2026-11-01,fee,{fee.part.order.number},{fee.amount},{sale.amount + fee.amount}",
+        f"2026-11-30,payout,FT1 ({paid_on}),-1000,{sheet.closing}",
+        f",closing,,,{sheet.closing}",
+    ]
+    december = coop_ledger.statement(catalog.viba, date(2026, 12, 1))
+    assert (december.opening, december.entries) == (sheet.closing, [second])
