@@ -68,23 +68,31 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def _worker_postgres_url(url: str) -> str:
-    """The database of this pytest-xdist worker: ``test`` becomes ``test_gw0``, created if new.
-
-    Parallel workers each migrate and wipe their own database, never one another's.
-    """
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
-        return url
+def sibling_postgres(url: str, suffix: str, *, fresh: bool = False) -> str:
+    """The URL of a database next to ``url``'s, named with ``suffix``, created if missing
+    (dropped first when ``fresh``)."""
     base = sa.make_url(url)
-    name = f"{base.database}_{worker}"
+    name = f"{base.database}_{suffix}"
     engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
+        if fresh:
+            drop_postgres(conn, name)
         exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
         if not exists:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(conn: sa.Connection, name: str) -> None:
+    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _worker_postgres_url(url: str) -> str:
+    """The database of this pytest-xdist worker (``test`` becomes ``test_gw0``): parallel
+    workers each migrate and wipe their own database, never one another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return sibling_postgres(url, worker) if worker else url
 
 
 @pytest.fixture(scope="session")

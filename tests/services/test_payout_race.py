@@ -19,7 +19,7 @@ from shop.models import Cooperative, EntryKind, LedgerEntry, User
 from shop.services import coop_ledger
 from shop.services.errors import Conflict
 from tests import factories
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, drop_postgres, sibling_postgres
 from tests.services.test_coop_ledger import sold_to_a_confirmed_account
 
 pytestmark = [
@@ -35,13 +35,8 @@ WAIT = 30  # seconds; a thread still waiting after this is a failure, not a hang
 @pytest.fixture
 def race_app(database_url):
     """The app on a fresh, migrated database next to the suite's; dropped afterwards."""
-    base = sa.make_url(database_url)
-    url = base.set(database=f"{base.database}_payout_race")
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url.render_as_string(False)})
+    url = sibling_postgres(database_url, "payout_race", fresh=True)
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -50,8 +45,9 @@ def race_app(database_url):
     finally:
         with app.app_context():
             db.engine.dispose()
+        admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            drop_postgres(conn, sa.make_url(url).database)
         admin.dispose()
 
 
@@ -156,7 +152,7 @@ def test_a_payout_does_not_wait_for_work_on_another_cooperative(race_app):
         )
         outcome: dict[str, str] = {}
         payout = _in_thread(outcome, "viba", race_app, viba, office, owed, "FT-C")
-        payout.join(10)
+        payout.join(WAIT)  # a guard against hanging, not a timing: blocked, it waits for the edit
         assert not payout.is_alive(), "Viba's payout waited for Thai Son's open transaction"
     finally:
         editing.rollback()

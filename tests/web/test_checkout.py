@@ -219,13 +219,13 @@ def card_order(client, catalog, fake_stripe):
     return the_order(), session
 
 
-def webhook(client, fake_stripe, type_, obj, event_id=None, signature=None):
+def webhook(client, fake_stripe, type_, obj, event_id=None, signature=None, headers=None):
     body, good_signature = fake_stripe.event(type_, obj, event_id)
     return client.post(
         "/webhooks/stripe",
         data=body,
         content_type="application/json",
-        headers={"Stripe-Signature": signature or good_signature},
+        headers={"Stripe-Signature": signature or good_signature} | (headers or {}),
     )
 
 

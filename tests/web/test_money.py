@@ -29,6 +29,7 @@ from tests.fake_stripe import Silent
 from tests.web.test_checkout import webhook
 
 S, P = PartStatus, PaymentStatus
+JSON_ANSWER = {"Accept": "application/json"}  # a refusal's message, as Stripe's dashboard shows
 
 
 def add(client, product, quantity="1"):
@@ -253,7 +254,7 @@ def test_signed_events_missing_data_answer_400(client, catalog, fake_stripe, eve
         "/webhooks/stripe",
         data=body,
         content_type="application/json",
-        headers={"Stripe-Signature": sign(body), "Accept": "application/json"},
+        headers={"Stripe-Signature": sign(body)} | JSON_ANSWER,
     )
     assert response.status_code == 400
     assert response.get_json()["message"] == "Malformed Stripe event: no data.object."
@@ -344,13 +345,7 @@ def test_an_amount_that_is_not_whole_dong_answers_400_and_changes_nothing(
 ):
     order, session = card_order(client, catalog, fake_stripe)
     paid = dict(fake_stripe.pay(session["id"]), amount_total=amount)
-    body, signature = fake_stripe.event("checkout.session.completed", paid)
-    response = client.post(
-        "/webhooks/stripe",
-        data=body,
-        content_type="application/json",
-        headers={"Stripe-Signature": signature, "Accept": "application/json"},
-    )
+    response = webhook(client, fake_stripe, "checkout.session.completed", paid, headers=JSON_ANSWER)
     assert response.status_code == 400
     error = ValueError(f"not an amount in đồng: {amount!r}")
     assert response.get_json()["message"] == (
