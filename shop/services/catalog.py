@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from shop.clock import today
 from shop.extensions import db
@@ -141,7 +142,13 @@ class Likelihood(FunctionElement):
     """A condition true for about ``share`` of the rows: SQLite's ``likelihood()``."""
 
     type = sa.types.NullType()
-    inherit_cache = False  # the share is a literal: statements differ by it
+    # The share is written into the SQL, so it is part of the cache key: a listing's query
+    # is compiled once per group, not at every request.
+    inherit_cache = True
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("share", InternalTraversal.dp_plain_obj),
+    ]
 
     def __init__(self, condition, share: float):
         self.share = share

@@ -140,3 +140,28 @@ def test_few_or_many_matches_are_ranked_alike(catalog, monkeypatch, cap):
     assert ranked.capped is (cap == 1 and ON_POSTGRES)  # SQLite counts past 480 kept only
     names = [db.session.get(Product, i).name_vi for i in ranked.ids]
     assert names[-1] == "Mứt gừng" and "Chuối sấy 1" in names[:2]
+
+
+def test_a_listing_query_is_compiled_once_per_group_and_share(catalog):
+    """The group's likelihood is part of the statement's cache key: the next page of the same
+    group reuses the compiled statement; a group of another share is compiled on its own."""
+    from sqlalchemy.engine.default import CACHE_HIT
+
+    hits: list = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        if " LIMIT " in statement:
+            hits.append(context.cache_hit)
+
+    tea = catalog.categories["tea"]
+    food = db.session.scalar(sa.select(Category).where(Category.slug == "food"))
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        for group, page in ((tea, 1), (tea, 2), (food, 1)):
+            catalog_service.page_ids(ProductFilters(group=group, sort=Sort.PRICE_ASC), page, 24)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert hits[1] == CACHE_HIT
+    assert len(hits) == 3 and hits[2] != CACHE_HIT
+    a, b = (catalog_service.Likelihood(Product.id > 0, share) for share in (0.1, 0.2))
+    assert a._generate_cache_key() != b._generate_cache_key()
