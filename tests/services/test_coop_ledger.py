@@ -352,3 +352,58 @@ def test_a_statement_month_runs_from_midnight_to_midnight_in_ha_noi(catalog, owe
     ]
     december = coop_ledger.statement(catalog.viba, date(2026, 12, 1))
     assert (december.opening, december.entries) == (sheet.closing, [second])
+
+
+def _sold(catalog, product) -> int:
+    """One delivered, paid parcel of ``product``: what its cooperative is owed for it."""
+    before = coop_ledger.balance(product.cooperative_id)
+    deliver(paid_transfer(catalog, {product.id: 1}).parts[0])
+    return coop_ledger.balance(product.cooperative_id) - before
+
+
+def _paid_out(coop, amount: int, reference: str) -> None:
+    """A payout written as it stands (the office's check would refuse one beyond the
+    balance, which is what the reconciliation must find if it happens anyway)."""
+    db.session.add(
+        LedgerEntry(
+            cooperative_id=coop.id,
+            kind=EntryKind.PAYOUT,
+            amount=-amount,
+            paid_on=today(),
+            reference=reference,
+        )
+    )
+    db.session.commit()
+
+
+def test_the_office_sees_balances_largest_first(catalog):
+    third = factories.cooperative()
+    honey = factories.product(third, catalog.categories["processed-food"])
+    db.session.commit()
+    # Balances whose order is neither the cooperatives' ids nor their reverse.
+    for coop, product, target in (
+        (catalog.viba, catalog.banana, 1_000),
+        (catalog.thai_son, catalog.tea, 30_000),
+        (third, honey, -5_000),
+    ):
+        _paid_out(coop, _sold(catalog, product) - target, f"FT-{coop.id}")
+    rows = [(coop.id, amount) for coop, amount in coop_ledger.balances()]
+    assert rows == [(catalog.thai_son.id, 30_000), (catalog.viba.id, 1_000), (third.id, -5_000)]
+
+
+def test_overpaid_payouts_are_listed_by_cooperative_in_the_order_they_were_sent(catalog):
+    """Running balances are summed entry by entry, per cooperative: a payout is overpaid by
+    what was owed when it was sent, not by what came in after it."""
+    assert catalog.viba.id < catalog.thai_son.id
+    tea = _sold(catalog, catalog.tea)
+    banana = _sold(catalog, catalog.banana)
+    _paid_out(catalog.thai_son, tea + 2_000, "FT-TS")
+    _paid_out(catalog.viba, banana + 5_000, "FT-V1")
+    later = _sold(catalog, catalog.banana)  # came in after FT-V1, which was overpaid still
+    _paid_out(catalog.viba, later - 4_000, "FT-V2")  # -5,000 + 4,000: still 1,000 over
+    found = [(coop.id, entry.reference, after) for coop, entry, after in coop_ledger.overpaid()]
+    assert found == [
+        (catalog.viba.id, "FT-V1", -5_000),
+        (catalog.viba.id, "FT-V2", -1_000),
+        (catalog.thai_son.id, "FT-TS", -2_000),
+    ]
