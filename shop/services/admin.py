@@ -300,9 +300,8 @@ def can_receive_transfer(order: Order) -> bool:
 
 
 def receive_transfer(order: Order, amount: int) -> None:
-    """The office saw the buyer's VietQR transfer on the bank statement."""
-    if not can_receive_transfer(order):
-        raise Conflict(_l("Only bank-transfer orders can receive a transfer."))
+    """The office saw the buyer's VietQR transfer on the bank statement (refused, with the
+    reason, for an order paid otherwise)."""
     mark_transfer_received(order, amount)
 
 

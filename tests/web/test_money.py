@@ -572,3 +572,16 @@ def test_thread_delivery_sends_beside_the_response(client, catalog, app, outbox)
         app.config["OUTBOX_DELIVERY"] = "inline"
     assert states and all(state is OutboxState.DONE for state in states)
     assert factories.CHECKOUT_FORM["email"] in [m.to[0] for m in outbox]
+
+
+def test_mark_paid_refuses_an_order_paid_in_cash_and_records_nothing(client, catalog, runner):
+    add(client, catalog.tea, "1")
+    assert place(client, "cod").status_code == 303
+    order = orders_placed()[-1]
+    result = runner.invoke(args=["mark-paid", order.number, str(order.total)])
+    assert result.exit_code == 1
+    # The command speaks the shop's default language.
+    assert result.output.strip() == "Error: Chỉ đơn hàng chuyển khoản mới nhận tiền chuyển khoản."
+    db.session.expire_all()
+    assert [p.provider for p in order.payments] == [Provider.COD]
+    assert order.amount_paid == 0

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from shop.extensions import db
-from shop.models import Order, Payment, PaymentMethod, Provider, Refund
+from shop.models import Order, Payment, Provider, Refund
 from shop.services import orders
-from shop.services.errors import Conflict, InvalidInput, NotFound
+from shop.services.errors import InvalidInput, NotFound
 from shop.services.payments.base import EventResult, Urls
 from shop.services.text import fold
 
@@ -101,7 +101,6 @@ class VietQrTransfer:
 
 
 def mark_transfer_received(order: Order, amount: int) -> None:
-    """The office saw a transfer for the order on the bank statement (it may be one of several)."""
-    if order.payment_method is not PaymentMethod.VIETQR:
-        raise Conflict(_l("Only bank-transfer orders can receive a transfer."))
+    """The office saw a transfer for the order on the bank statement (it may be one of several);
+    ``orders.receive_transfer`` refuses an order paid otherwise."""
     orders.receive_transfer(order, amount)
