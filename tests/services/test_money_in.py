@@ -215,3 +215,21 @@ def test_cash_and_transfers_have_no_events_to_receive(catalog):
         (bank, "Bank transfers are recorded by the office."),
     ):
         refused(NotFound, lambda p=provider: p.handle_event(b"{}", None), message)
+
+
+def test_cash_on_delivery_owes_the_total_once_however_often_it_is_started(catalog):
+    """Placing the order starts cash on delivery; a retried start (the buyer's form sent
+    twice) finds that payment instead of owing the total twice."""
+    from shop.services.payments.cod import CashOnDelivery
+    from tests.services.test_money_machine import URLS
+
+    cash = CashOnDelivery()
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, M.COD, RULE, HOLDS)
+    card = Payment(order=order, provider=Provider.STRIPE, amount=order.total)
+    db.session.add(card)  # another provider's row is not the cash payment
+    first = cash.start(order, URLS)
+    again = cash.start(order, URLS)
+    db.session.expire_all()
+    assert again is first and first is not card
+    owed = [(p.provider, p.amount, p.order_id) for p in order.payments if p is not card]
+    assert owed == [(Provider.COD, order.total, order.id)]
