@@ -185,7 +185,7 @@ def apply_for_cooperative(
     address: str,
     phone: str,
     story: str,
-    registration_number: str = "",
+    registration_number: str,
     zalo_url: str = "",
     facebook_url: str = "",
 ) -> Cooperative:

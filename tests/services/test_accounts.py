@@ -1,0 +1,145 @@
+"""Accounts: what a registration link creates and consents to, and what a producer's
+application keeps, each compared field by field."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from shop.extensions import db
+from shop.models import Consent, ConsentPurpose, Cooperative, CooperativeKind, Role, User
+from shop.services import accounts
+from shop.services.errors import Conflict, InvalidInput
+from tests import factories
+from tests.services.test_refusals import refused
+
+SECRET = "a-test-secret-key-of-some-length"
+
+
+def consents_of(email: str) -> list[tuple[ConsentPurpose, str, int | None]]:
+    rows = db.session.scalars(sa.select(Consent).where(Consent.email == email).order_by(Consent.id))
+    return [(c.purpose, c.source, c.user_id) for c in rows]
+
+
+@pytest.mark.parametrize("marketing", [False, True])
+def test_a_registration_link_makes_the_account_it_names(app, marketing):
+    token = accounts.registration_token(" Lan@Example.VN ", "  Nguyễn Thị Lan ", SECRET)
+    if marketing:
+        user = accounts.finish_registration(token, factories.PASSWORD, SECRET, marketing=True)
+    else:
+        user = accounts.finish_registration(token, factories.PASSWORD, SECRET)
+    db.session.commit()
+    assert (user.email, user.name, user.role) == ("lan@example.vn", "Nguyễn Thị Lan", Role.CUSTOMER)
+    assert accounts.authenticate("lan@example.vn", factories.PASSWORD) is user
+    # News and offers only when the person ticked the box: never by default.
+    expected = [(ConsentPurpose.TERMS, "registration", user.id)]
+    if marketing:
+        expected.append((ConsentPurpose.MARKETING, "registration", user.id))
+    assert consents_of("lan@example.vn") == expected
+
+
+def application(user: User, **changes) -> Cooperative:
+    fields = {
+        "name": "  Hợp tác xã Chè Tân Cương  ",
+        "kind": CooperativeKind.HOUSEHOLD,
+        "province": "Thái Nguyên",
+        "commune": "Xã Tân Cương",
+        "address": "Xóm Hồng Thái 2",
+        "phone": "0912345678",
+        "story": "Chè búp hái tay từ năm 1990.",
+        "registration_number": " 4600 123456 ",
+        "zalo_url": "https://zalo.me/0912345678",
+        "facebook_url": "https://www.facebook.com/chetancuong",
+    }
+    return accounts.apply_for_cooperative(user, **{**fields, **changes})
+
+
+def test_an_application_keeps_what_the_producer_wrote_and_makes_them_its_owner(app):
+    user = factories.user(email="che@example.vn")
+    coop = application(user)
+    db.session.commit()
+    db.session.expire_all()
+    saved = db.session.get(Cooperative, coop.id)
+    assert {
+        "name": saved.name,
+        "slug": saved.slug,
+        "kind": saved.kind,
+        "province": saved.province,
+        "commune": saved.commune,
+        "address": saved.address,
+        "phone": saved.phone,
+        "email": saved.email,
+        "story_vi": saved.story_vi,
+        "registration_number": saved.registration_number,
+        "zalo_url": saved.zalo_url,
+        "facebook_url": saved.facebook_url,
+        "approved": saved.approved,
+    } == {
+        "name": "Hợp tác xã Chè Tân Cương",
+        "slug": "hop-tac-xa-che-tan-cuong",
+        "kind": CooperativeKind.HOUSEHOLD,
+        "province": "Thái Nguyên",
+        "commune": "Xã Tân Cương",
+        "address": "Xóm Hồng Thái 2",
+        "phone": "0912345678",
+        "email": "che@example.vn",
+        "story_vi": "Chè búp hái tay từ năm 1990.",
+        "registration_number": "4600123456",
+        "zalo_url": "https://zalo.me/0912345678",
+        "facebook_url": "https://www.facebook.com/chetancuong",
+        "approved": False,  # hidden until the office approves it
+    }
+    member = db.session.get(User, user.id)
+    # The owner may invite staff; a member who is not the owner may not.
+    assert (member.role, member.cooperative_id, member.is_owner) == (Role.MEMBER, coop.id, True)
+
+
+def test_a_name_without_letters_still_gets_an_address(app):
+    first = application(factories.user(), name="★ ★ ★")
+    second = application(factories.user(), name="★")
+    assert (first.slug, second.slug) == ("htx", "htx-2")
+
+
+@pytest.mark.parametrize(
+    ("field", "url", "site"),
+    [
+        ("zalo_url", "https://www.facebook.com/chetancuong", "zalo.me"),
+        ("facebook_url", "https://zalo.me/0912345678", "facebook.com"),
+        ("zalo_url", "http://zalo.me/0912345678", None),
+    ],
+)
+def test_an_application_refuses_a_link_to_the_wrong_site(app, field, url, site):
+    user = factories.user()
+    call = lambda: application(user, **{field: url})  # noqa: E731
+    if site is None:
+        refused(InvalidInput, call, "Links start with https://.")
+    else:
+        refused(InvalidInput, call, "This link does not point at %(site)s.", site=site)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Cooperative)) == 0
+
+
+@pytest.mark.parametrize("role", ["member", "admin"])
+def test_only_a_buyer_account_may_apply(app, role):
+    coop = factories.cooperative() if role == "member" else None
+    user = factories.user(role, cooperative=coop)
+    refused(
+        Conflict,
+        lambda: application(user),
+        "This account already belongs to a cooperative or the OCOP office.",
+    )
+
+
+def test_an_application_without_links_keeps_none(app):
+    user = factories.user()
+    coop = accounts.apply_for_cooperative(
+        user,
+        name="Hộ Kinh Doanh Mật Ong Bà Hoa",
+        kind=CooperativeKind.HOUSEHOLD,
+        province="Hà Giang",
+        commune="Xã Lũng Cú",
+        address="Thôn Lô Lô Chải",
+        phone="0987654321",
+        story="",
+        registration_number="HKD123456",
+    )
+    assert (coop.zalo_url, coop.facebook_url, coop.registration_number) == ("", "", "HKD123456")
