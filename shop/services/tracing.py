@@ -234,8 +234,6 @@ def scan_summary(unit: Unit) -> ScanSummary:
             sa.func.count(sa.distinct(Scan.network)),
         ).where(Scan.unit_id == unit.id)
     ).one()
-    if isinstance(first, str):  # SQLite returns aggregates of dates as text
-        first = datetime.fromisoformat(first)
     last = db.session.execute(
         sa.select(Scan.scanned_at, Scan.network)
         .where(Scan.unit_id == unit.id)
