@@ -143,3 +143,62 @@ def test_an_application_without_links_keeps_none(app):
         registration_number="HKD123456",
     )
     assert (coop.zalo_url, coop.facebook_url, coop.registration_number) == ("", "", "HKD123456")
+
+
+def test_a_registration_link_carries_the_name_given_cut_to_120_characters(app):
+    token = accounts.registration_token("mai@example.vn", "  " + "Mai " * 40, SECRET)
+    email, name = accounts.registration_of(token, SECRET)
+    assert (email, name) == ("mai@example.vn", ("Mai " * 40).strip()[:120])
+    assert len(name) == 120
+
+
+def test_a_password_change_needs_the_current_one_and_signs_out_other_sessions(app):
+    user = factories.user()
+    before = user.session_token
+    refused(
+        InvalidInput,
+        lambda: accounts.change_password(user, "not-my-password", "a-new-long-password"),
+        "Your current password is not correct.",
+    )
+    refused(
+        InvalidInput,
+        lambda: accounts.change_password(user, factories.PASSWORD, "short"),
+        "Use at least %(n)s characters for your password.",
+        n=accounts.MIN_PASSWORD,
+    )
+    assert user.check_password(factories.PASSWORD) and user.session_token == before
+    accounts.change_password(user, factories.PASSWORD, "a-new-long-password")
+    assert user.check_password("a-new-long-password") and user.session_token != before
+
+
+def test_an_email_change_needs_the_password_and_a_free_address(app):
+    taken = factories.user(email="taken@example.vn")
+    user = factories.user(email="old@example.vn")
+    refused(
+        InvalidInput,
+        lambda: accounts.change_email(user, "not-my-password", "new@example.vn"),
+        "Your current password is not correct.",
+    )
+    refused(
+        Conflict,
+        lambda: accounts.change_email(user, factories.PASSWORD, "  TAKEN@example.vn "),
+        "An account with this email already exists. Sign in or reset your password.",
+    )
+    assert (user.email, taken.email) == ("old@example.vn", "taken@example.vn")
+    accounts.change_email(user, factories.PASSWORD, "  New@Example.VN ")
+    assert user.email == "new@example.vn"
+
+
+def test_only_the_owner_invites_staff(app):
+    coop = factories.cooperative()
+    staff = factories.user("member", cooperative=coop)
+    refused(
+        Conflict,
+        lambda: accounts.invitation_token(staff, "helper@example.vn", SECRET),
+        "Only the cooperative's owner can invite staff.",
+    )
+    staff.is_owner = True
+    helper = factories.user(email="helper@example.vn")
+    token = accounts.invitation_token(staff, " Helper@Example.VN ", SECRET)
+    assert accounts.accept_invitation(helper, token, SECRET) is coop
+    assert (helper.role, helper.is_owner) == (Role.MEMBER, False)
