@@ -167,12 +167,15 @@ def test_a_sheet_that_cannot_be_printed_is_refused(app, grid, message):
 
 
 def test_a_sheet_filling_the_page_exactly_and_the_smallest_code_are_allowed():
-    assert (
-        labels.Sheet(
-            columns=2, label_width=105 * mm, rows=11, label_height=27 * mm, qr_size=24 * mm
-        ).per_page
-        == 22
+    # 2 x 105 mm across and 10 x 29.7 mm down fill A4 to the point; a 24 mm code is the least.
+    exact = labels.Sheet(
+        columns=2, label_width=A4[0] / 2, rows=10, label_height=A4[1] / 10, qr_size=24 * mm
     )
+    assert (2 * exact.label_width, 10 * exact.label_height) == A4
+    assert exact.per_page == 20
+    assert labels.Sheet(qr_size=24 * mm).qr_size == 24 * mm
+    # A code as tall as its label fits it.
+    assert labels.Sheet(label_height=30 * mm, qr_size=30 * mm).per_page == 24
 
 
 def test_a_name_is_wrapped_at_its_printed_size_and_cut_on_its_second_line():
