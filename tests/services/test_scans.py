@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from shop.extensions import db
-from shop.models import Scan
+from shop.models import Scan, Unit
 from shop.services import tracing
 from shop.services.tracing import ScanSummary
 from tests import factories
@@ -138,3 +138,41 @@ def test_a_copied_label_is_many_phones_on_more_than_one_network():
     assert not ScanSummary(6, None, devices=5, networks=3).suspicious(threshold)  # not more
     assert ScanSummary(6, None, devices=6, networks=2).suspicious(threshold)
     assert not ScanSummary(60, None, devices=60, networks=1).suspicious(threshold)  # one home
+
+
+def test_serials_never_repeat_within_a_product_whatever_the_generator_draws(catalog, monkeypatch):
+    """31^10 serials make a clash rare, not impossible: a serial the product already has,
+    or one drawn twice in the same run, is drawn again; another product's serial is free."""
+    tea_lot = factories.lot(catalog.tea)
+    banana_lot = factories.lot(catalog.banana, code="L-BANANA")
+    db.session.add_all(
+        [
+            Unit(product_id=catalog.tea.id, lot_id=tea_lot.id, serial="TAKEN23456"),
+            Unit(product_id=catalog.banana.id, lot_id=banana_lot.id, serial="XTHER23456"),
+        ]
+    )
+    db.session.flush()
+    draws = iter(["TAKEN23456", "XTHER23456", "DRAWN2TWCE", "DRAWN2TWCE", "FRESH23456"])
+    monkeypatch.setattr(tracing, "new_serial", lambda: next(draws))
+    made = tracing.generate_units(tea_lot, 3)
+    assert [u.serial for u in made] == ["XTHER23456", "DRAWN2TWCE", "FRESH23456"]
+
+
+@pytest.mark.parametrize("count", [0, tracing.MAX_UNITS_PER_CALL + 1])
+def test_serials_are_made_between_one_and_the_limit_at_a_time(catalog, count):
+    from shop.services.errors import InvalidInput
+    from tests.services.test_refusals import refused
+
+    tea_lot = factories.lot(catalog.tea)
+    refused(
+        InvalidInput,
+        lambda: tracing.generate_units(tea_lot, count),
+        "Generate between 1 and %(n)s serials at a time.",
+        n=tracing.MAX_UNITS_PER_CALL,
+    )
+
+
+def test_the_largest_batch_of_serials_is_allowed(catalog):
+    tea_lot = factories.lot(catalog.tea)
+    made = tracing.generate_units(tea_lot, tracing.MAX_UNITS_PER_CALL)
+    assert len({u.serial for u in made}) == tracing.MAX_UNITS_PER_CALL
