@@ -212,8 +212,25 @@ def test_a_sheet_is_a4_and_its_codes_have_the_level_asked_for(catalog, tmp_path)
     pdf.write_bytes(labels.render_sheet(batch, units, "https://ocop.example.vn", level="Q"))
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert "Page size:       595.276 x 841.89 pts (A4)" in info
+    assert f"Title:           {catalog.tea.name_vi} – {batch.code}" in info
     subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(tmp_path / "h")], check=True)
     [page] = sorted(tmp_path.glob("h-*.png"))
     found = zxingcpp.read_barcodes(Image.open(page))
     assert sorted(r.text.rsplit("/", 1)[1] for r in found) == sorted(u.serial for u in units)
     assert {r.ec_level for r in found} == {"Q"}
+
+
+def test_a_sheet_made_by_the_shop_forks_no_process(catalog, monkeypatch):
+    """Only the command line may fork helpers for a large batch: a sheet made by the shop
+    (after a request's commit when no worker runs) stays in its process, however large."""
+    from shop.services import qr
+
+    def no_fork(*args, **kwargs):
+        raise AssertionError("a process pool was started")
+
+    monkeypatch.setattr(qr, "ProcessPoolExecutor", no_fork)
+    monkeypatch.setattr(qr.os, "cpu_count", lambda: 4)
+    batch = factories.lot(catalog.tea)
+    units = tracing.generate_units(batch, 200)  # the size from which the command line forks
+    pdf = labels.render_sheet(batch, units, "https://ocop.example.vn")
+    assert pdf.startswith(b"%PDF-")
