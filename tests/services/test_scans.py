@@ -176,3 +176,23 @@ def test_the_largest_batch_of_serials_is_allowed(catalog):
     tea_lot = factories.lot(catalog.tea)
     made = tracing.generate_units(tea_lot, tracing.MAX_UNITS_PER_CALL)
     assert len({u.serial for u in made}) == tracing.MAX_UNITS_PER_CALL
+
+
+def test_the_lot_report_flags_a_box_on_many_networks_not_a_familys_on_one(units):
+    family, copied = units
+    threshold = 3
+    for n in range(threshold + 2):  # five phones at home: one network
+        db.session.add(
+            Scan(unit_id=family.id, lot_id=family.lot_id, network="203.0.113.0/24", device=f"f{n}")
+        )
+    for n, network in enumerate(["198.51.100.0/24", "198.51.100.0/24", "", "198.51.100.0/24"]):
+        db.session.add(
+            Scan(unit_id=copied.id, lot_id=copied.lot_id, network=network, device=f"c{n}")
+        )
+    db.session.commit()
+    total, scanned, unusual = tracing.lot_scan_report(family.lot, threshold)
+    assert (total, scanned) == (9, 2)
+    # A scan whose network could not be read is shown as "?", not left out.
+    assert [(u.serial, u.scans, u.networks) for u in unusual] == [
+        (copied.serial, 4, ["198.51.100.0/24", "?"])
+    ]
