@@ -21,13 +21,11 @@ def consents_of(email: str) -> list[tuple[ConsentPurpose, str, int | None]]:
     return [(c.purpose, c.source, c.user_id) for c in rows]
 
 
-@pytest.mark.parametrize("marketing", [False, True])
-def test_a_registration_link_makes_the_account_it_names(app, marketing):
+@pytest.mark.parametrize("choice", [{}, {"marketing": True}])  # {}: the box left alone
+def test_a_registration_link_makes_the_account_it_names(app, choice):
     token = accounts.registration_token(" Lan@Example.VN ", "  Nguyễn Thị Lan ", SECRET)
-    if marketing:
-        user = accounts.finish_registration(token, factories.PASSWORD, SECRET, marketing=True)
-    else:
-        user = accounts.finish_registration(token, factories.PASSWORD, SECRET)
+    user = accounts.finish_registration(token, factories.PASSWORD, SECRET, **choice)
+    marketing = bool(choice)
     db.session.commit()
     assert (user.email, user.name, user.role) == ("lan@example.vn", "Nguyễn Thị Lan", Role.CUSTOMER)
     assert accounts.authenticate("lan@example.vn", factories.PASSWORD) is user
@@ -39,6 +37,7 @@ def test_a_registration_link_makes_the_account_it_names(app, marketing):
 
 
 def application(user: User, **changes) -> Cooperative:
+    """A complete application, with ``changes``; a field changed to None is left out."""
     fields = {
         "name": "  Hợp tác xã Chè Tân Cương  ",
         "kind": CooperativeKind.HOUSEHOLD,
@@ -51,7 +50,9 @@ def application(user: User, **changes) -> Cooperative:
         "zalo_url": "https://zalo.me/0912345678",
         "facebook_url": "https://www.facebook.com/chetancuong",
     }
-    return accounts.apply_for_cooperative(user, **{**fields, **changes})
+    fields.update(changes)
+    given = {name: value for name, value in fields.items() if value is not None}
+    return accounts.apply_for_cooperative(user, **given)
 
 
 def test_an_application_keeps_what_the_producer_wrote_and_makes_them_its_owner(app):
@@ -130,17 +131,8 @@ def test_only_a_buyer_account_may_apply(app, role):
 
 
 def test_an_application_without_links_keeps_none(app):
-    user = factories.user()
-    coop = accounts.apply_for_cooperative(
-        user,
-        name="Hộ Kinh Doanh Mật Ong Bà Hoa",
-        kind=CooperativeKind.HOUSEHOLD,
-        province="Hà Giang",
-        commune="Xã Lũng Cú",
-        address="Thôn Lô Lô Chải",
-        phone="0987654321",
-        story="",
-        registration_number="HKD123456",
+    coop = application(
+        factories.user(), zalo_url=None, facebook_url=None, registration_number="HKD123456"
     )
     assert (coop.zalo_url, coop.facebook_url, coop.registration_number) == ("", "", "HKD123456")
 

@@ -18,8 +18,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from shop.extensions import db
-from shop.services import labels, tracing
+from shop.services import labels, qr, tracing
+from shop.services.errors import InvalidInput
 from tests import factories
+from tests.services.test_refusals import refused
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("pdftotext") and shutil.which("pdftoppm")),
@@ -78,12 +80,17 @@ def words(pdf: Path) -> list[tuple[tuple[float, float, float, float], str]]:
     ]
 
 
-def symbols(pdf: Path, tmp_path: Path) -> list[tuple[tuple[float, float, float, float], str]]:
-    """Each decoded QR symbol's box in points, without its quiet zone."""
+def decoded(pdf: Path, tmp_path: Path) -> list:
+    """The QR codes a real decoder reads on the sheet's one page, rendered at ``DPI``."""
     subprocess.run(["pdftoppm", "-r", str(DPI), "-png", str(pdf), str(tmp_path / "p")], check=True)
     [page] = sorted(tmp_path.glob("p-*.png"))
+    return zxingcpp.read_barcodes(Image.open(page))
+
+
+def symbols(pdf: Path, tmp_path: Path) -> list[tuple[tuple[float, float, float, float], str]]:
+    """Each decoded QR symbol's box in points, without its quiet zone."""
     found = []
-    for result in zxingcpp.read_barcodes(Image.open(page)):
+    for result in decoded(pdf, tmp_path):
         corners = [result.position.top_left, result.position.top_right]
         corners += [result.position.bottom_left, result.position.bottom_right]
         xs = [c.x * 72 / DPI for c in corners]
@@ -160,9 +167,6 @@ def test_the_grid_is_centred_on_the_page():
     ],
 )
 def test_a_sheet_that_cannot_be_printed_is_refused(app, grid, message):
-    from shop.services.errors import InvalidInput
-    from tests.services.test_refusals import refused
-
     refused(InvalidInput, lambda: labels.Sheet(**grid), message)
 
 
@@ -197,9 +201,6 @@ def test_a_name_is_wrapped_at_its_printed_size_and_cut_on_its_second_line():
 
 
 def test_a_sheet_is_a4_and_its_codes_have_the_level_asked_for(catalog, tmp_path):
-    from shop.services.errors import InvalidInput
-    from tests.services.test_refusals import refused
-
     batch = factories.lot(catalog.tea)
     units = tracing.generate_units(batch, 2)
     db.session.commit()
@@ -213,9 +214,7 @@ def test_a_sheet_is_a4_and_its_codes_have_the_level_asked_for(catalog, tmp_path)
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert "Page size:       595.276 x 841.89 pts (A4)" in info
     assert f"Title:           {catalog.tea.name_vi} – {batch.code}" in info
-    subprocess.run(["pdftoppm", "-r", "100", "-png", str(pdf), str(tmp_path / "h")], check=True)
-    [page] = sorted(tmp_path.glob("h-*.png"))
-    found = zxingcpp.read_barcodes(Image.open(page))
+    found = decoded(pdf, tmp_path)
     assert sorted(r.text.rsplit("/", 1)[1] for r in found) == sorted(u.serial for u in units)
     assert {r.ec_level for r in found} == {"Q"}
 
@@ -223,7 +222,6 @@ def test_a_sheet_is_a4_and_its_codes_have_the_level_asked_for(catalog, tmp_path)
 def test_a_sheet_made_by_the_shop_forks_no_process(catalog, monkeypatch):
     """Only the command line may fork helpers for a large batch: a sheet made by the shop
     (after a request's commit when no worker runs) stays in its process, however large."""
-    from shop.services import qr
 
     def no_fork(*args, **kwargs):
         raise AssertionError("a process pool was started")

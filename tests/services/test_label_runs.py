@@ -82,6 +82,6 @@ def test_the_owner_is_listed_first_then_staff_by_email(app):
 
 def test_a_lots_runs_are_listed_newest_first(lot, catalog):
     other = factories.lot(catalog.banana, code="L-OTHER")
-    older, mine_elsewhere, newer = (label_runs.order(x, 5) for x in (lot, other, lot))
+    older, elsewhere, newer = (label_runs.order(x, 5) for x in (lot, other, lot))
     assert [r.id for r in label_runs.runs_of(lot)] == [newer.id, older.id]
-    assert [r.id for r in label_runs.runs_of(other)] == [mine_elsewhere.id]
+    assert [r.id for r in label_runs.runs_of(other)] == [elsewhere.id]

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from shop.extensions import db
 from shop.models import Scan, Unit
 from shop.services import tracing
+from shop.services.errors import InvalidInput
 from shop.services.tracing import ScanSummary
 from tests import factories
+from tests.services.test_refusals import refused
 
 
 @pytest.fixture
@@ -160,9 +162,6 @@ def test_serials_never_repeat_within_a_product_whatever_the_generator_draws(cata
 
 @pytest.mark.parametrize("count", [0, tracing.MAX_UNITS_PER_CALL + 1])
 def test_serials_are_made_between_one_and_the_limit_at_a_time(catalog, count):
-    from shop.services.errors import InvalidInput
-    from tests.services.test_refusals import refused
-
     tea_lot = factories.lot(catalog.tea)
     refused(
         InvalidInput,
