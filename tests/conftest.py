@@ -8,8 +8,10 @@ transaction that is rolled back, the app's commits becoming savepoints.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,18 +107,50 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory) -> Iterator[Flask]:
+def app(database_url: str) -> Iterator[Flask]:
     """The application, its database migrated with the real migrations."""
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
     app.test_client_class = IsolatedClient
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    if not ON_POSTGRES:
-        template = tmp_path_factory.mktemp("template") / "migrated.db"
-        shutil.copy(sa.make_url(database_url).database, template)
-        app.config["TEST_TEMPLATE_DB"] = template
+    if ON_POSTGRES:
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+    else:
+        app.config["TEST_TEMPLATE_DB"] = _migrated_sqlite(app)
     yield app
+
+
+# What a migrated database depends on: the migrations and the code they import.
+_MIGRATION_INPUTS = (
+    "migrations",
+    "shop/models/types.py",
+    "shop/services/text.py",
+    "shop/services/places.py",
+)
+
+
+def _migrated_sqlite(app: Flask) -> Path:
+    """An empty SQLite database migrated with the real migrations, made once per version of
+    the migrations and shared by later sessions (``make mutants`` starts one per mutant)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for name in _MIGRATION_INPUTS:
+        base = root / name
+        for path in sorted(base.rglob("*.py")) if base.is_dir() else [base]:
+            digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+    template = Path(tempfile.gettempdir()) / f"ocop-shop-migrated-{digest.hexdigest()[:16]}.db"
+    if not template.exists():
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        partial = template.with_suffix(f".{os.getpid()}.part")
+        shutil.copy(_sqlite_path(app), partial)
+        os.replace(partial, template)  # atomic: parallel workers never read half a file
+    return template
+
+
+def _sqlite_path(app: Flask) -> str:
+    return sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
 
 
 @pytest.fixture(autouse=True)

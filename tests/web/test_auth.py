@@ -68,6 +68,18 @@ def test_password_is_hashed_with_scrypt(app):
     assert PASSWORD not in account.password_hash
 
 
+def test_every_environment_but_the_tests_hashes_at_the_full_work_factor(app_with):
+    from config import Config, DevelopmentConfig, ProductionConfig
+
+    for config in (Config, DevelopmentConfig, ProductionConfig):
+        assert config.PASSWORD_HASH_METHOD == "scrypt:32768:8:1"
+    production = app_with(PASSWORD_HASH_METHOD=ProductionConfig.PASSWORD_HASH_METHOD)
+    with production.app_context():
+        account = factories.user()
+        assert account.password_hash.startswith("scrypt:32768:8:1$")
+        assert account.check_password(PASSWORD)
+
+
 def test_wrong_password_and_unknown_email_get_the_same_answer(client):
     account = factories.user()
     wrong = sign_in(client, account, password="sai-mat-khau-roi")
