@@ -167,6 +167,16 @@ def isolated_db(app: Flask) -> Iterator[None]:
             db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def restored_config(app: Flask) -> Iterator[None]:
+    """Settings a test changes on the suite's app are put back after it, whatever the order
+    the tests run in."""
+    saved = dict(app.config)
+    yield
+    app.config.clear()
+    app.config.update(saved)
+
+
 def _in_rolled_back_transaction(app: Flask) -> Iterator[None]:
     engines = db.engines
     engine = engines[None]
