@@ -259,7 +259,7 @@ def answer(
         complaint.status = S.RETURNING
         complaint.due_at = now + timedelta(days=rules.goods_days)
     else:
-        _refund(complaint, complaint.amount, now)
+        _refund(complaint, complaint.amount)
     db.session.flush()
     _tell_buyer_answer(complaint)
 
@@ -284,7 +284,7 @@ def goods_received(complaint: Complaint, now: datetime | None = None) -> None:
     complaint.goods_received_at = now
     inventory.release(part, "returned by the buyer")
     if waiting:
-        _refund(complaint, None, now)
+        _refund(complaint, None)
         _tell_buyer(
             complaint,
             "complaint.refunded",
@@ -326,7 +326,7 @@ def decide(
     if refund:
         if amount is None:
             raise InvalidInput(_l("Give the amount to refund."))
-        _refund(complaint, amount, now)
+        _refund(complaint, amount)
     else:
         complaint.status = S.REJECTED
     db.session.flush()
@@ -363,7 +363,7 @@ def decide(
 # --- Money -----------------------------------------------------------------------------------
 
 
-def _refund(complaint: Complaint, amount: int | None, now: datetime) -> None:
+def _refund(complaint: Complaint, amount: int | None) -> None:
     """Give ``amount`` (None: everything left on the part) back for the complaint's part."""
     part = complaint.part
     before = orders.part_refundable(part)

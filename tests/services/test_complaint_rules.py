@@ -1,0 +1,287 @@
+"""The complaint rules as the buyer, the cooperative and the office read them: each refusal
+word for word (nothing changed by it), the deadlines to the second, and what each side is
+told on the channel they chose, in their language."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+from PIL import Image
+
+from shop.clock import VIETNAM, utcnow
+from shop.extensions import db
+from shop.i18n import money
+from shop.models import ComplaintReason, PartStatus, Remedy
+from shop.models.outbox import OutboxMessage
+from shop.services import complaints, orders
+from shop.services.complaints import S, Rules
+from shop.services.errors import Conflict, InvalidInput, NotFound
+from tests import factories
+from tests.services.test_coop_ledger import deliver, paid_transfer
+from tests.services.test_refusals import refused
+
+RULES = Rules(window_days=7, answer_days=2, goods_days=10)
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def sold(catalog):
+    """A paid order of two delivered parcels; the buyer and Viba's owner read Zalo."""
+    catalog.viba.email = "viba@example.vn"
+    order = paid_transfer(catalog, {catalog.banana.id: 2, catalog.tea.id: 1})
+    for part in order.parts:
+        deliver(part)
+    buyer = factories.user(email="an@example.vn")
+    buyer.phone, buyer.notify_zalo = "0912345678", True
+    order.user = buyer
+    owner = factories.user("member", cooperative=catalog.viba)
+    owner.is_owner, owner.phone, owner.notify_zalo = True, "0987654321", True
+    db.session.commit()
+    viba = next(p for p in order.parts if p.cooperative_id == catalog.viba.id)
+    return order, viba
+
+
+def open_on(part, tmp_path, remedy=Remedy.REFUND, amount=30_000, now=None):
+    return complaints.open_complaint(
+        part,
+        reason=ComplaintReason.DAMAGED,
+        remedy=remedy,
+        message="Gói chuối bị rách.",
+        amount=amount,
+        photos=[png()],
+        photo_dir=tmp_path,
+        rules=RULES,
+        now=now,
+    )
+
+
+def zalo(phone: str) -> list[tuple[str, str]]:
+    """(event, text) of each Zalo message queued to ``phone``, oldest first."""
+    rows = db.session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.kind == "notify.zalo")
+        .order_by(OutboxMessage.id)
+    )
+    return [(m.payload["event"], m.payload["text"]) for m in rows if m.payload["phone"] == phone]
+
+
+BUYER, OWNER = "0912345678", "0987654321"
+
+
+def test_each_refusal_says_what_went_wrong_and_changes_nothing(sold, tmp_path):
+    order, viba = sold
+    complaint = open_on(viba, tmp_path)
+    office = factories.user("admin")
+    refused(
+        Conflict,
+        lambda: complaints.escalate(complaint, "không đồng ý"),
+        "Only a complaint the cooperative refused can go to the OCOP office.",
+    )
+    refused(
+        Conflict,
+        lambda: complaints.decide(complaint, True, 1_000, "hoàn", office),
+        "Only a complaint sent to the OCOP office can be decided.",
+    )
+    member = factories.user("member", cooperative=viba.cooperative)
+    refused(
+        InvalidInput,
+        lambda: complaints.answer(complaint, True, "x" * 2001, member, RULES),
+        "Answer in 2,000 characters at most.",
+    )
+    refused(
+        InvalidInput,
+        lambda: complaints.answer(complaint, False, "  ", member, RULES),
+        "Tell the buyer why you refuse.",
+    )
+    assert complaint.status is S.OPEN and complaint.answer in ("", None)
+    complaints.answer(complaint, False, "Hàng đã kiểm trước khi gửi.", member, RULES)
+    refused(
+        Conflict,
+        lambda: complaints.answer(complaint, True, "", member, RULES),
+        "This complaint has already been answered.",
+    )
+    refused(
+        InvalidInput,
+        lambda: complaints.escalate(complaint, "x" * 1001),
+        "Say why in 1,000 characters at most.",
+    )
+    assert complaint.status is S.REFUSED
+    complaints.escalate(complaint, "x" * 1000)  # the longest note
+    for note, message in (
+        (" ", "Explain the decision; the buyer and the cooperative read it."),
+        ("x" * 2001, "Explain the decision in 2,000 characters at most."),
+    ):
+        refused(
+            InvalidInput,
+            lambda n=note: complaints.decide(complaint, False, None, n, office),
+            message,
+        )
+    refused(
+        InvalidInput,
+        lambda: complaints.decide(complaint, True, None, "hoàn", office),
+        "Give the amount to refund.",
+    )
+    assert complaint.status is S.ESCALATED and complaint.refunded == 0
+    assert orders.refunded(order) == 0
+    other = next(p for p in order.parts if p is not viba)
+    refused(NotFound, lambda: complaints.of_part_or_404(other), "No such complaint.")
+    assert complaints.of_part_or_404(viba) is complaint
+
+
+def test_an_accepted_return_left_waiting_goes_to_the_office_and_its_goods_still_count(
+    sold, tmp_path
+):
+    """The cooperative accepted the return but never confirmed the goods: the office takes it,
+    and when the goods do come back they are refunded, as the cooperative had agreed."""
+    order, viba = sold
+    now = utcnow()
+    complaint = open_on(viba, tmp_path, remedy=Remedy.RETURN, now=now)
+    member = factories.user("member", cooperative=viba.cooperative)
+    complaints.answer(complaint, True, "Gửi lại cho chúng tôi.", member, RULES, now)
+    assert complaint.status is S.RETURNING and complaint.seller_accepted is True
+    assert complaint.due_at == now + timedelta(days=10)
+    assert complaints.remind_complaints(now + timedelta(days=10)) == (0, 1)
+    assert complaint.status is S.ESCALATED
+    complaints.goods_received(complaint, now + timedelta(days=11))
+    assert complaint.status is S.REFUNDED and complaint.refunded == viba.total
+    assert viba.status is PartStatus.REFUNDED
+
+
+def test_the_buyer_reads_the_cooperative_s_answer_in_their_language(
+    sold, tmp_path, catalog, outbox
+):
+    from shop.services import outbox as outbox_service
+
+    order, viba = sold
+    order.language = "en"
+    member = factories.user("member", cooperative=viba.cooperative)
+    complaint = open_on(viba, tmp_path, amount=30_000)
+    complaints.answer(complaint, True, "Xin lỗi anh.", member, RULES)
+    with force_locale("en"):
+        subject = gettext(
+            "%(coop)s answered your complaint (order %(number)s)",
+            coop=catalog.viba.name,
+            number=order.number,
+        )
+        text = gettext(
+            "Order %(number)s: %(coop)s accepted your complaint; %(amount)s is being refunded.",
+            number=order.number,
+            coop=catalog.viba.name,
+            amount="₫30,000",
+        )
+    assert zalo(BUYER)[-1] == ("complaint.answered", text)
+    db.session.commit()
+    outbox_service.deliver_due()
+    assert [m.subject for m in outbox if m.to == [order.email]][-1] == subject
+
+
+def test_the_buyer_reads_a_return_accepted_and_a_refusal(sold, tmp_path, catalog):
+    order, viba = sold
+    tea = next(p for p in order.parts if p is not viba)
+    member = factories.user("member", cooperative=catalog.viba)
+    back = open_on(viba, tmp_path, remedy=Remedy.RETURN)
+    complaints.answer(back, True, "Gửi qua bưu điện.", member, RULES)
+    with force_locale("vi"):
+        returning = gettext(
+            "Order %(number)s: %(coop)s accepted your return. Send the goods back as it "
+            "explains; you are refunded when they arrive. %(answer)s",
+            number=order.number,
+            coop=catalog.viba.name,
+            answer="Gửi qua bưu điện.",
+        )
+    assert zalo(BUYER)[-1] == ("complaint.answered", returning)
+    refusal = open_on(tea, tmp_path)
+    tea_member = factories.user("member", cooperative=catalog.thai_son)
+    complaints.answer(refusal, False, "Chè đã được kiểm.", tea_member, RULES)
+    with force_locale("vi"):
+        refused_text = gettext(
+            "Order %(number)s: %(coop)s refused your complaint: %(answer)s If you disagree, "
+            "ask the OCOP office to decide on the complaint's page.",
+            number=order.number,
+            coop=catalog.thai_son.name,
+            answer="Chè đã được kiểm.",
+        )
+    assert zalo(BUYER)[-1] == ("complaint.answered", refused_text)
+
+
+def test_the_office_s_decision_is_told_to_both_sides_with_the_amount(sold, tmp_path, catalog):
+    """The buyer reads the amount in their language; the cooperative in Vietnamese, even when
+    the office's clerk works in English."""
+    order, viba = sold
+    order.language = "en"
+    member = factories.user("member", cooperative=catalog.viba)
+    complaint = open_on(viba, tmp_path)
+    complaints.answer(complaint, False, "Không.", member, RULES)
+    complaints.escalate(complaint, "Ảnh cho thấy hàng hỏng.")
+    office = factories.user("admin")
+    with force_locale("en"):
+        complaints.decide(complaint, True, 12_500, "Photos show the damage.", office)
+        told_buyer = gettext(
+            "The OCOP office decided: %(amount)s is refunded. %(note)s",
+            amount="₫12,500",
+            note="Photos show the damage.",
+        )
+    assert complaint.refunded == 12_500 and orders.refunded(order) == 12_500
+    assert zalo(BUYER)[-1] == ("complaint.decided", told_buyer)
+    assert zalo(OWNER)[-1] == (
+        "complaint.decided",
+        f"Văn phòng OCOP quyết định hoàn {money(12_500, 'vi')} cho người mua "
+        "(trừ vào số dư của hợp tác xã): Photos show the damage.",
+    )
+    assert money(12_500, "vi") == "12.500\xa0₫"
+
+
+def test_a_return_s_reminder_says_the_goods_are_due_and_when(sold, tmp_path, catalog):
+    order, viba = sold
+    now = utcnow()
+    complaint = open_on(viba, tmp_path, remedy=Remedy.RETURN, now=now)
+    member = factories.user("member", cooperative=catalog.viba)
+    complaints.answer(complaint, True, "Gửi lại.", member, RULES, now)
+    reminded_at = complaint.due_at - timedelta(hours=3)
+    assert complaints.remind_complaints(reminded_at) == (1, 0)
+    due = complaint.due_at.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+    assert zalo(OWNER)[-1] == (
+        "complaint.reminder",
+        f"Hạn xác nhận đã nhận lại hàng trả đơn {order.number} là {due}. Sau hạn này, "
+        "Văn phòng OCOP sẽ quyết định.",
+    )
+    assert complaint.reminded_at == reminded_at
+
+
+def test_an_escalation_reaches_the_office_and_the_cooperative_in_words(
+    sold, tmp_path, catalog, outbox
+):
+    from shop.services import outbox as outbox_service
+    from shop.templating import external_url
+
+    order, viba = sold
+    member = factories.user("member", cooperative=catalog.viba)
+    complaint = open_on(viba, tmp_path)
+    complaints.answer(complaint, False, "Không.", member, RULES)
+    db.session.commit()
+    outbox_service.deliver_due()
+    outbox.clear()
+    complaints.escalate(complaint, "Ảnh cho thấy hàng hỏng.")
+    db.session.commit()
+    outbox_service.deliver_due()
+    [to_office] = [m for m in outbox if m.to == ["hotro@ocop.shop"]]
+    assert to_office.subject == f"Khiếu nại đơn {order.number} cần Văn phòng OCOP quyết định"
+    link = external_url("admin.complaint_detail", complaint_id=complaint.id)
+    assert to_office.body.startswith(
+        f"Khiếu nại #{complaint.id} về đơn {order.number} ({catalog.viba.name}) "
+        f"chờ Văn phòng OCOP quyết định.\n\n{link}\n\n-- \n"
+    )
+    assert zalo(OWNER)[-1] == (
+        "complaint.escalated",
+        f"Khiếu nại về đơn {order.number} đã chuyển lên Văn phòng OCOP để quyết định.",
+    )
+    assert complaint.escalation_note == "Ảnh cho thấy hàng hỏng."
