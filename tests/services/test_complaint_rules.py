@@ -280,6 +280,8 @@ def test_an_escalation_reaches_the_office_and_the_cooperative_in_words(
         f"Khiếu nại #{complaint.id} về đơn {order.number} ({catalog.viba.name}) "
         f"chờ Văn phòng OCOP quyết định.\n\n{link}\n\n-- \n"
     )
+    [to_cooperative] = [m for m in outbox if m.to == ["viba@example.vn"]]
+    assert to_cooperative.subject == f"Khiếu nại đơn {order.number} đã chuyển lên Văn phòng OCOP"
     assert zalo(OWNER)[-1] == (
         "complaint.escalated",
         f"Khiếu nại về đơn {order.number} đã chuyển lên Văn phòng OCOP để quyết định.",

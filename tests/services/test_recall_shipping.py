@@ -1,0 +1,109 @@
+"""Which lot a parcel carries: only lots that may go out (not recalled, not past their
+best-before date), the first to expire first, the lot used last by default; and a lot that
+may not go out refused with its code, word for word."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shop.clock import today
+from shop.extensions import db
+from shop.models import PaymentMethod as M
+from shop.services import orders, recalls
+from shop.services.errors import Conflict, InvalidInput
+from tests import factories
+from tests.services.test_orders import HANOI, HOLDS, RULE
+from tests.services.test_refusals import refused
+
+
+def lot(product, code: str, best_before, recalled: bool = False):
+    made = factories.lot(product, code)
+    made.best_before, made.recalled = best_before, recalled
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def lots(catalog):
+    """Tea lots in every state, and a banana lot that must never be offered for tea."""
+    day = today()
+    made = {
+        "later": lot(catalog.tea, "L-30", day + timedelta(days=30)),
+        "tie_b": lot(catalog.tea, "L-10B", day + timedelta(days=10)),
+        "soon": lot(catalog.tea, "L-10", day + timedelta(days=10)),
+        "open": lot(catalog.tea, "L-NONE", None),
+        "today": lot(catalog.tea, "L-0", day),
+        "past": lot(catalog.tea, "L-PAST", day - timedelta(days=1)),
+        "recalled": lot(catalog.tea, "L-RECALL", day + timedelta(days=5), recalled=True),
+        "banana": lot(catalog.banana, "B-1", day + timedelta(days=2)),
+    }
+    return made
+
+
+def test_lots_that_may_ship_first_to_expire_first(catalog, lots):
+    """Its last day is still a shipping day; a lot with no date goes after the dated ones."""
+    codes = [found.code for found in recalls.shippable_lots(catalog.tea.id)]
+    assert codes == ["L-0", "L-10B", "L-10", "L-30", "L-NONE"]
+
+
+def test_the_lot_used_last_is_the_default_while_it_may_still_ship(catalog, lots):
+    order = orders.place_order({catalog.tea.id: 3}, HANOI, M.COD, RULE, HOLDS)
+    [part] = order.parts
+    [line] = part.lines
+    assert recalls.default_lot(catalog.tea.id) is lots["today"]  # none shipped yet
+    recalls.record_shipment(part, {line.id: lots["later"].id})
+    recalls.record_shipment(part, {line.id: lots["soon"].id})
+    assert recalls.default_lot(catalog.tea.id) is lots["soon"]  # the last one used
+    lots["soon"].recalled = True
+    assert recalls.default_lot(catalog.tea.id) is lots["today"]  # the first to expire
+    choice = recalls.ship_choice(catalog.tea.id)
+    assert choice == (recalls.shippable_lots(catalog.tea.id), lots["today"])
+    assert recalls.ship_choice(catalog.longan.id) is None  # no lots at all
+
+
+def test_a_product_without_lots_ships_without_one_beside_one_that_has_them(catalog, lots):
+    plain = factories.product(catalog.viba, catalog.banana.category)
+    db.session.commit()
+    order = orders.place_order({plain.id: 1, catalog.banana.id: 1}, HANOI, M.COD, RULE, HOLDS)
+    [part] = order.parts
+    first, second = sorted(part.lines, key=lambda line: line.id)
+    assert first.product_id == plain.id  # the line without lots comes first
+    recalls.record_shipment(part, {})
+    assert [s.lot_id for s in first.shipped_lots] == []
+    assert [s.lot_id for s in second.shipped_lots] == [lots["banana"].id]
+
+
+def test_a_lot_that_may_not_ship_is_refused_with_its_code(catalog, lots):
+    order = orders.place_order({catalog.tea.id: 1}, HANOI, M.COD, RULE, HOLDS)
+    [part] = order.parts
+    [line] = part.lines
+    for wrong in (lots["banana"].id, 10**6):
+        refused(
+            InvalidInput,
+            lambda w=wrong: recalls.record_shipment(part, {line.id: w}),
+            "Choose a lot of %(name)s.",
+            name=line.name,
+        )
+    refused(
+        Conflict,
+        lambda: recalls.record_shipment(part, {line.id: lots["recalled"].id}),
+        "Lot %(code)s is recalled and cannot be shipped.",
+        code="L-RECALL",
+    )
+    refused(
+        Conflict,
+        lambda: recalls.record_shipment(part, {line.id: lots["past"].id}),
+        "Lot %(code)s is past its best-before date and cannot be shipped.",
+        code="L-PAST",
+    )
+    for key in ("later", "tie_b", "soon", "open", "today"):
+        lots[key].recalled = True
+    refused(
+        Conflict,
+        lambda: recalls.record_shipment(part, {}),
+        "No lot of %(name)s can be shipped: every lot is past its best-before date or recalled.",
+        name=line.name,
+    )
+    assert line.shipped_lots == []
