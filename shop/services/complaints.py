@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from shop.clock import utcnow
+from shop.clock import VIETNAM, utcnow
 from shop.extensions import db
 from shop.i18n import money
 from shop.models import (
@@ -555,10 +555,8 @@ def _reason_vi(reason: ComplaintReason) -> str:
     return REASONS_VI[reason]
 
 
-def _when_vi(moment: datetime | None) -> str:
-    from shop.clock import VIETNAM
-
-    return moment.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y") if moment else ""
+def _when_vi(moment: datetime) -> str:
+    return moment.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
 
 
 def _office() -> notify.Contact:

@@ -160,6 +160,7 @@ def test_the_buyer_reads_the_cooperative_s_answer_in_their_language(
     sold, tmp_path, catalog, outbox
 ):
     from shop.services import outbox as outbox_service
+    from shop.templating import external_url
 
     order, viba = sold
     order.language = "en"
@@ -181,7 +182,9 @@ def test_the_buyer_reads_the_cooperative_s_answer_in_their_language(
     assert zalo(BUYER)[-1] == ("complaint.answered", text)
     db.session.commit()
     outbox_service.deliver_due()
-    assert [m.subject for m in outbox if m.to == [order.email]][-1] == subject
+    told = [m for m in outbox if m.to == [order.email]][-1]
+    link = external_url("checkout.complaint", token=order.access_token, part_id=viba.id)
+    assert told.subject == subject and told.body.startswith(f"{text}\n\n{link}\n")
 
 
 def test_the_buyer_reads_a_return_accepted_and_a_refusal(sold, tmp_path, catalog):
@@ -282,6 +285,10 @@ def test_an_escalation_reaches_the_office_and_the_cooperative_in_words(
     )
     [to_cooperative] = [m for m in outbox if m.to == ["viba@example.vn"]]
     assert to_cooperative.subject == f"Khiếu nại đơn {order.number} đã chuyển lên Văn phòng OCOP"
+    assert to_cooperative.body.startswith(
+        f"Khiếu nại về đơn {order.number} đã chuyển lên Văn phòng OCOP để quyết định.\n\n"
+        f"{external_url('coop.complaint_detail', complaint_id=complaint.id)}\n"
+    )
     assert zalo(OWNER)[-1] == (
         "complaint.escalated",
         f"Khiếu nại về đơn {order.number} đã chuyển lên Văn phòng OCOP để quyết định.",
