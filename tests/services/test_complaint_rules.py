@@ -18,7 +18,7 @@ from shop.i18n import money
 from shop.models import ComplaintReason, PartStatus, Remedy
 from shop.models.outbox import OutboxMessage
 from shop.services import complaints, orders
-from shop.services.complaints import S, Rules
+from shop.services.complaints import Rules, S
 from shop.services.errors import Conflict, InvalidInput, NotFound
 from tests import factories
 from tests.services.test_coop_ledger import deliver, paid_transfer
@@ -142,7 +142,7 @@ def test_an_accepted_return_left_waiting_goes_to_the_office_and_its_goods_still_
 ):
     """The cooperative accepted the return but never confirmed the goods: the office takes it,
     and when the goods do come back they are refunded, as the cooperative had agreed."""
-    order, viba = sold
+    _, viba = sold
     now = utcnow()
     complaint = open_on(viba, tmp_path, remedy=Remedy.RETURN, now=now)
     member = factories.user("member", cooperative=viba.cooperative)
