@@ -49,13 +49,18 @@ def test_lots_that_may_ship_first_to_expire_first(catalog, lots):
 
 
 def test_the_lot_used_last_is_the_default_while_it_may_still_ship(catalog, lots):
-    order = orders.place_order({catalog.tea.id: 3}, HANOI, M.COD, RULE, HOLDS)
-    [part] = order.parts
-    [line] = part.lines
+    def ship(chosen) -> None:
+        order = orders.place_order({catalog.tea.id: 1}, HANOI, M.COD, RULE, HOLDS)
+        [line] = order.parts[0].lines
+        recalls.record_shipment(order.parts[0], {line.id: chosen.id})
+
     assert recalls.default_lot(catalog.tea.id) is lots["today"]  # none shipped yet
-    recalls.record_shipment(part, {line.id: lots["later"].id})
-    recalls.record_shipment(part, {line.id: lots["soon"].id})
+    ship(lots["later"])
+    ship(lots["soon"])
     assert recalls.default_lot(catalog.tea.id) is lots["soon"]  # the last one used
+    ship(lots["later"])
+    assert recalls.default_lot(catalog.tea.id) is lots["later"]  # whatever its place or date
+    ship(lots["soon"])
     lots["soon"].recalled = True
     assert recalls.default_lot(catalog.tea.id) is lots["today"]  # the first to expire
     choice = recalls.ship_choice(catalog.tea.id)
