@@ -130,7 +130,10 @@ def open_recalls() -> list[Reach]:
 
 def _reach(recall: Recall) -> Reach:
     row = db.session.execute(
-        sa.select(sa.func.count(sa.distinct(OrderPart.id)), sa.func.count(sa.distinct(Order.email)))
+        sa.select(
+            sa.func.count(sa.distinct(OrderPart.id)),
+            sa.func.count(sa.distinct(sa.func.lower(Order.email))),  # one buyer, however written
+        )
         .select_from(ShippedLot)
         .join(OrderLine, OrderLine.id == ShippedLot.line_id)
         .join(OrderPart, OrderPart.id == OrderLine.part_id)

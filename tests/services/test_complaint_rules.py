@@ -294,3 +294,135 @@ def test_an_escalation_reaches_the_office_and_the_cooperative_in_words(
         f"Khiếu nại về đơn {order.number} đã chuyển lên Văn phòng OCOP để quyết định.",
     )
     assert complaint.escalation_note == "Ảnh cho thấy hàng hỏng."
+
+
+def test_opening_a_complaint_is_refused_in_words_up_to_each_edge(sold, tmp_path, catalog):
+    """Each limit is allowed at its edge and refused one past it; nothing is kept on a refusal."""
+    order, viba = sold
+    delivered = complaints.delivered_at(viba)
+    end = delivered + timedelta(days=7)
+    ends = {p.id: complaints.window_end(p, RULES) for p in order.parts}
+    assert ends[viba.id] == end and all(e >= end for e in ends.values())
+    assert complaints.openable(order, set(), RULES, end) == ends  # the last second included
+    assert complaints.openable(order, {viba.id}, RULES, end + timedelta(seconds=1)) == {}
+    refused(
+        Conflict,
+        lambda: open_on(viba, tmp_path, now=end + timedelta(seconds=1)),
+        "Complaints about a parcel are opened within %(days)s days of its delivery; "
+        "that time is over.",
+        days=7,
+    )
+    short = Rules(window_days=3, answer_days=2, goods_days=10)
+    refused(
+        Conflict,
+        lambda: complaints.open_complaint(
+            viba,
+            reason=ComplaintReason.DAMAGED,
+            remedy=Remedy.REFUND,
+            message="Rách.",
+            amount=1,
+            photos=[png()],
+            photo_dir=tmp_path,
+            rules=short,
+            now=delivered + timedelta(days=4),
+        ),
+        "Complaints about a parcel are opened within %(days)s days of its delivery; "
+        "that time is over.",
+        days=3,
+    )
+
+    def attempt(**changes):
+        values = {"message": "Rách.", "amount": 1, "photos": [png()]} | changes
+        return lambda: complaints.open_complaint(
+            viba,
+            reason=ComplaintReason.DAMAGED,
+            remedy=Remedy.REFUND,
+            photo_dir=tmp_path,
+            rules=RULES,
+            now=end,
+            **values,
+        )
+
+    refused(InvalidInput, attempt(message="  "), "Say what is wrong with the parcel.")
+    refused(
+        InvalidInput,
+        attempt(message="x" * 2001),
+        "Describe the problem in 2,000 characters at most.",
+    )
+    for amount in (0, viba.total + 1, 1.5, None):
+        refused(
+            InvalidInput,
+            attempt(amount=amount),
+            "Ask for a whole number of đồng from 1 to %(n)s (the parcel's total).",
+            n=viba.total,
+        )
+    refused(InvalidInput, attempt(photos=[]), "Add at least one photo of the parcel and the goods.")
+    refused(InvalidInput, attempt(photos=[png()] * 5), "Add at most 4 photos.")
+    assert complaints.of_part(viba) is None and not list(tmp_path.iterdir())
+    complaint = attempt(message="x" * 2000, photos=[png()] * 4)()  # every edge at once
+    assert (complaint.amount, complaint.opened_at, len(complaint.photos)) == (1, end, 4)
+    assert complaint.due_at == end + timedelta(days=2)
+    refused(
+        Conflict,
+        lambda: open_on(viba, tmp_path),
+        "You have already opened a complaint about this parcel.",
+    )
+
+
+def test_a_complaint_waits_for_the_parcel_to_arrive(catalog, tmp_path):
+    order = paid_transfer(catalog, {catalog.banana.id: 1})
+    refused(
+        Conflict,
+        lambda: open_on(order.parts[0], tmp_path),
+        "A complaint can be opened once the parcel has been delivered.",
+    )
+    other = paid_transfer(catalog, {catalog.tea.id: 1})
+    refused(
+        NotFound,
+        lambda: complaints.part_of(order, other.parts[0].id),
+        "No such parcel in this order.",
+    )
+    assert complaints.part_of(order, order.parts[0].id) is order.parts[0]
+
+
+def test_the_cooperative_reads_what_the_buyer_asks_and_by_when(sold, tmp_path, catalog):
+    order, viba = sold
+    tea = next(p for p in order.parts if p is not viba)
+    tea_owner = factories.user("member", cooperative=catalog.thai_son)
+    tea_owner.is_owner, tea_owner.phone, tea_owner.notify_zalo = True, "0977000111", True
+    complaint = open_on(viba, tmp_path, amount=30_000)
+    due = complaint.due_at.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+    assert zalo(OWNER)[-1] == (
+        "complaint.new",
+        f"Người mua đơn {order.number} khiếu nại (hàng hỏng, vỡ) và xin hoàn "
+        f"{money(30_000, 'vi')}. Hãy trả lời trước {due}.",
+    )
+    with force_locale("en"):  # the buyer's page in English; the cooperative reads Vietnamese
+        back = open_on(tea, tmp_path, remedy=Remedy.RETURN)
+    assert back.amount == tea.total
+    due = back.due_at.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+    assert zalo("0977000111")[-1] == (
+        "complaint.new",
+        f"Người mua đơn {order.number} khiếu nại (hàng hỏng, vỡ) và muốn trả hàng, hoàn tiền "
+        f"{money(tea.total, 'vi')}. Hãy trả lời trước {due}.",
+    )
+
+
+def test_the_office_reads_what_it_must_decide_first(sold, tmp_path, catalog):
+    order, viba = sold
+    tea = next(p for p in order.parts if p is not viba)
+    now = utcnow()
+    first = open_on(tea, tmp_path, now=now - timedelta(hours=2))
+    member = factories.user("member", cooperative=catalog.thai_son)
+    complaints.answer(first, False, "Không.", member, RULES, now - timedelta(hours=2))
+    complaints.escalate(first, "")
+    later = open_on(viba, tmp_path, now=now - timedelta(hours=1))
+    assert complaints.office_list() == [first, later]  # the office's to decide, then newest
+
+
+def test_the_rules_come_from_the_settings(app, monkeypatch):
+    assert Rules.from_config(
+        {"RETURN_WINDOW_DAYS": 3, "COMPLAINT_ANSWER_DAYS": 4, "RETURN_GOODS_DAYS": 5}
+    ) == Rules(window_days=3, answer_days=4, goods_days=5)
+    monkeypatch.setitem(app.config, "COMPLAINT_ANSWER_DAYS", 6)
+    assert Rules.from_config() == Rules(window_days=7, answer_days=6, goods_days=10)

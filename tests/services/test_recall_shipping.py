@@ -112,3 +112,32 @@ def test_a_lot_that_may_not_ship_is_refused_with_its_code(catalog, lots):
         name=line.name,
     )
     assert line.shipped_lots == []
+
+
+def test_a_recall_s_reach_counts_parcels_and_buyers_whatever_the_case_of_their_email(catalog, lots):
+    """Three parcels of the lot went to two buyers (one wrote her address in capitals the
+    second time); the office reads 3 parcels, 2 buyers, as many as were told."""
+
+    def ship(email: str) -> None:
+        order = orders.place_order({catalog.tea.id: 1}, HANOI, M.COD, RULE, HOLDS)
+        order.email = email
+        [line] = order.parts[0].lines
+        recalls.record_shipment(order.parts[0], {line.id: lots["soon"].id})
+
+    for email in ("an@example.vn", "An@Example.vn", "binh@example.vn"):
+        ship(email)
+    banana = orders.place_order({catalog.banana.id: 1}, HANOI, M.COD, RULE, HOLDS)
+    recalls.record_shipment(banana.parts[0], {})  # another lot: not reached
+    older = recalls.start(lots["banana"], "Nấm mốc", "Đừng ăn.", "0912345678", None)
+    recall = recalls.start(
+        lots["soon"], "Nấm mốc", "Đừng ăn, gọi cho chúng tôi.", "0912345678", None
+    )
+    older.started_at = recall.started_at - timedelta(hours=1)
+    assert recall.buyers_notified == 2
+    reach = {r.recall: (r.parts, r.buyers) for r in recalls.open_recalls()}
+    assert reach == {recall: (3, 2), older: (1, 1)}
+    assert [r.recall for r in recalls.open_recalls()] == [recall, older]  # newest first
+    assert recalls.open_for_product(catalog.tea) == [recall]
+    recalls.close(older, "Đã thu hồi hết.", None)
+    assert recalls.open_for_product(catalog.banana) == []
+    assert [r.recall for r in recalls.open_recalls()] == [recall]
