@@ -153,3 +153,18 @@ def test_a_guest_cart_joins_the_stored_one_within_stock(catalog):
     guest = {catalog.tea.id: 7, catalog.longan.id: 1, catalog.herb.id: 2, 99_999: 1}
     assert cart.merge(guest, stored) == {catalog.tea.id: 10, catalog.banana.id: 1}
     assert cart.merge({catalog.banana.id: 2}, {}) == {catalog.banana.id: 2}
+
+
+def test_a_summary_reads_its_products_their_producers_and_photos_at_once(catalog, count_queries):
+    """Two queries whatever the cart holds (the products with their producers, their photos);
+    the cart page then reads no more; only the products asked for are loaded."""
+    items = {catalog.tea.id: 1, catalog.banana.id: 1, catalog.longan.id: 1}
+    db.session.expire_all()
+    with count_queries() as statements:
+        summary = cart.summarize(items, RULE, "Hà Nội")
+        for group in summary.groups:
+            assert group.cooperative.name
+            for line in group.lines:
+                assert line.product.cooperative.province and line.product.images == []
+    assert len(statements) == 2
+    assert set(cart._products([catalog.tea.id])) == {catalog.tea.id}
