@@ -38,6 +38,10 @@ def test_quantities_stay_within_stock_to_the_last_packet(catalog):
     assert items == {tea.id: 4}
     assert cart.set_quantity(items, tea.id, 6, add=True) == {tea.id: 10}  # all of it
     assert cart.set_quantity(items, tea.id, 2) == {tea.id: 2}  # set, not added
+    assert cart.set_quantity({}, tea.id, 3, add=True) == {tea.id: 3}  # added to nothing
+    tea.stock = 1
+    assert cart.set_quantity({}, tea.id, 1) == {tea.id: 1}  # the last packet
+    tea.stock = 10
     refused(
         InvalidInput,
         lambda: cart.set_quantity(items, tea.id, 7, add=True),
