@@ -426,3 +426,56 @@ def test_the_rules_come_from_the_settings(app, monkeypatch):
     ) == Rules(window_days=3, answer_days=4, goods_days=5)
     monkeypatch.setitem(app.config, "COMPLAINT_ANSWER_DAYS", 6)
     assert Rules.from_config() == Rules(window_days=7, answer_days=6, goods_days=10)
+
+
+def test_returned_goods_come_back_to_the_shelf_once_and_are_refunded_once(sold, tmp_path, catalog):
+    """The office refunded a return the cooperative had left waiting; when the goods arrive
+    they go back on the shelf, and nothing is refunded a second time."""
+    from shop.models import StockMovement
+
+    order, viba = sold
+    tea = next(p for p in order.parts if p is not viba)
+    now = utcnow()
+    keep = open_on(tea, tmp_path, now=now)  # money back, goods kept
+    refused(
+        Conflict,
+        lambda: complaints.goods_received(keep),
+        "No returned goods are expected for this complaint.",
+    )
+    back = open_on(viba, tmp_path, remedy=Remedy.RETURN, now=now)
+    member = factories.user("member", cooperative=catalog.viba)
+    complaints.answer(back, True, "Gửi lại.", member, RULES, now)
+    complaints.remind_complaints(now + timedelta(days=10))  # goods not back in time
+    complaints.decide(back, True, viba.total, "Hoàn đủ.", factories.user("admin"))
+    assert viba.status is PartStatus.REFUNDED and orders.refunded(order) == viba.total
+    stock = catalog.banana.stock
+    complaints.goods_received(back, now + timedelta(days=12))
+    db.session.refresh(catalog.banana)
+    assert catalog.banana.stock == stock + 2 and orders.refunded(order) == viba.total
+    moved = db.session.scalars(
+        sa.select(StockMovement).where(StockMovement.part_id == viba.id, StockMovement.delta > 0)
+    ).all()
+    assert [(m.delta, m.reason) for m in moved] == [(2, "returned by the buyer")]
+    refused(
+        Conflict,
+        lambda: complaints.goods_received(back),
+        "No returned goods are expected for this complaint.",
+    )
+
+
+def test_the_buyer_is_told_when_returned_goods_are_refunded(sold, tmp_path, catalog):
+    order, viba = sold
+    member = factories.user("member", cooperative=catalog.viba)
+    back = open_on(viba, tmp_path, remedy=Remedy.RETURN)
+    complaints.answer(back, True, "Gửi lại.", member, RULES)
+    complaints.goods_received(back)
+    with force_locale("vi"):
+        text = gettext(
+            "Order %(number)s: %(coop)s received the goods you sent back; %(amount)s is "
+            "being refunded.",
+            number=order.number,
+            coop=catalog.viba.name,
+            amount=money(viba.total, "vi"),
+        )
+    assert zalo(BUYER)[-1] == ("complaint.refunded", text)
+    assert back.refunded == viba.total and back.status is S.REFUNDED

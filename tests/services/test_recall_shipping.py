@@ -141,3 +141,48 @@ def test_a_recall_s_reach_counts_parcels_and_buyers_whatever_the_case_of_their_e
     recalls.close(older, "Đã thu hồi hết.", None)
     assert recalls.open_for_product(catalog.banana) == []
     assert [r.recall for r in recalls.open_recalls()] == [recall]
+
+
+def test_a_recall_is_started_and_closed_only_with_what_shoppers_read(catalog, lots):
+    target = lots["later"]
+    needed = "Say why, what buyers should do, and whom they can contact: all three are shown."
+    too_long = "The reason, instructions or contact is too long."
+    full = {"reason": "Nấm mốc", "instructions": "Đừng ăn.", "contact": "0912345678"}
+    limits = {"reason": 500, "instructions": 1000, "contact": 200}
+    for field in full:
+        refused(
+            InvalidInput,
+            lambda f=field: recalls.start(target, **full | {f: "  "}, by_id=None),
+            needed,
+        )
+        refused(
+            InvalidInput,
+            lambda f=field: recalls.start(target, **full | {f: "x" * (limits[f] + 1)}, by_id=None),
+            too_long,
+        )
+    assert target.open_recall is None and not target.recalled
+    at_the_limits = {field: "x" * limit for field, limit in limits.items()}
+    recall = recalls.start(target, **at_the_limits, by_id=None)
+    assert target.recalled and catalog.tea.sales_paused_at is not None
+    refused(
+        Conflict,
+        lambda: recalls.start(target, **full, by_id=None),
+        "This lot is already being recalled.",
+    )
+    for resolution, message in (
+        (" ", "Say how the recall was resolved; shoppers will read it."),
+        ("x" * 1001, "The resolution is too long."),
+    ):
+        refused(InvalidInput, lambda r=resolution: recalls.close(recall, r, None), message)
+    assert recall.is_open
+    recalls.close(recall, "x" * 1000, None)
+    refused(
+        Conflict, lambda: recalls.close(recall, "again", None), "This recall is already closed."
+    )
+    assert not target.recalled and target.recall_reason == ""
+    recalls.resume_sales(catalog.tea)
+    refused(
+        Conflict,
+        lambda: recalls.resume_sales(catalog.tea),
+        "Sales of this product are not paused.",
+    )
