@@ -361,6 +361,7 @@ def test_opening_a_complaint_is_refused_in_words_up_to_each_edge(sold, tmp_path,
     assert complaints.of_part(viba) is None and not list(tmp_path.iterdir())
     complaint = attempt(message="x" * 2000, photos=[png()] * 4)()  # every edge at once
     assert (complaint.amount, complaint.opened_at, len(complaint.photos)) == (1, end, 4)
+    assert {(photo.width, photo.height) for photo in complaint.photos} == {(64, 48)}
     assert complaint.due_at == end + timedelta(days=2)
     refused(
         Conflict,
