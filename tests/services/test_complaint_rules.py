@@ -464,7 +464,9 @@ def test_returned_goods_come_back_to_the_shelf_once_and_are_refunded_once(sold, 
     )
 
 
-def test_the_buyer_is_told_when_returned_goods_are_refunded(sold, tmp_path, catalog):
+def test_the_buyer_is_told_when_returned_goods_are_refunded(sold, tmp_path, catalog, outbox):
+    from shop.services import outbox as outbox_service
+
     order, viba = sold
     member = factories.user("member", cooperative=catalog.viba)
     back = open_on(viba, tmp_path, remedy=Remedy.RETURN)
@@ -479,4 +481,9 @@ def test_the_buyer_is_told_when_returned_goods_are_refunded(sold, tmp_path, cata
             amount=money(viba.total, "vi"),
         )
     assert zalo(BUYER)[-1] == ("complaint.refunded", text)
+    db.session.commit()
+    outbox_service.deliver_due()
+    with force_locale("vi"):
+        subject = gettext("Your return for order %(number)s is refunded", number=order.number)
+    assert [m.subject for m in outbox if m.to == [order.email]][-1] == subject
     assert back.refunded == viba.total and back.status is S.REFUNDED
