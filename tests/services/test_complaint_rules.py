@@ -419,6 +419,17 @@ def test_the_office_reads_what_it_must_decide_first(sold, tmp_path, catalog):
     complaints.escalate(first, "")
     later = open_on(viba, tmp_path, now=now - timedelta(hours=1))
     assert complaints.office_list() == [first, later]  # the office's to decide, then newest
+    refused(NotFound, lambda: complaints.get(10**6), "No such complaint.")
+    assert complaints.get(first.id) is first
+
+
+def test_the_office_reads_the_newest_complaint_first(sold, tmp_path):
+    order, viba = sold
+    tea = next(p for p in order.parts if p is not viba)
+    now = utcnow()
+    newer = open_on(viba, tmp_path, now=now - timedelta(hours=1))
+    older = open_on(tea, tmp_path, now=now - timedelta(hours=2))  # written second
+    assert complaints.office_list() == [newer, older]
 
 
 def test_the_rules_come_from_the_settings(app, monkeypatch):
