@@ -47,3 +47,58 @@ def test_a_rating_is_revoked_only_with_a_reason(catalog):
     assert rating.revoked_at is None and catalog.tea.ocop_stars == stars >= 3
     ratings.revoke_rating(rating, "  Hồ sơ không đúng.  ")
     assert rating.revoked_reason == "Hồ sơ không đúng." and catalog.tea.ocop_stars == 0
+
+
+def test_a_council_s_decision_is_refused_in_words_and_recorded_as_decided(catalog):
+    from datetime import date
+
+    from shop.models import OcopLevel
+    from tests.services.test_refusals import refused
+
+    def record(score, level, decided):
+        return lambda: ratings.record_rating(
+            catalog.longan,
+            score=score,
+            level=level,
+            council="Hội đồng OCOP",
+            certificate_number="OCOP-1",
+            decision_date=decided,
+        )
+
+    for score in (-1, 101, 50.5):
+        refused(
+            InvalidInput,
+            record(score, OcopLevel.PROVINCIAL, today()),
+            "The OCOP score is a whole number from 0 to 100.",
+        )
+    refused(
+        InvalidInput,
+        record(49, OcopLevel.PROVINCIAL, today()),
+        "Below 50 points a product is not recognised as OCOP: there is no rating to record.",
+    )
+    refused(
+        InvalidInput,
+        record(89, OcopLevel.NATIONAL, today()),
+        "The central council recognises 5 stars only: 90 points or more.",
+    )
+    refused(
+        InvalidInput,
+        record(60, OcopLevel.DISTRICT, date(2025, 7, 6)),
+        "District councils no longer rate products since 6 July 2025"
+        " (Decision 1489/QĐ-TTg): the provincial council does.",
+    )
+    refused(
+        InvalidInput,
+        record(70, OcopLevel.DISTRICT, date(2025, 7, 5)),
+        "A district council recognised 3 stars only: 50 to 69 points.",
+    )
+    refused(
+        InvalidInput,
+        record(60, OcopLevel.PROVINCIAL, today() + timedelta(days=1)),
+        "The decision date cannot be in the future.",
+    )
+    assert catalog.longan.ratings == []
+    rating = record(95, OcopLevel.NATIONAL, today())()  # decided today
+    assert (rating.stars, rating.decision_date) == (5, today())
+    old = record(60, OcopLevel.DISTRICT, date(2025, 7, 5))()
+    assert old.stars == 3
