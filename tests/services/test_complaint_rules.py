@@ -498,3 +498,23 @@ def test_the_buyer_is_told_when_returned_goods_are_refunded(sold, tmp_path, cata
         subject = gettext("Your return for order %(number)s is refunded", number=order.number)
     assert [m.subject for m in outbox if m.to == [order.email]][-1] == subject
     assert back.refunded == viba.total and back.status is S.REFUNDED
+
+
+def test_the_cooperative_reads_what_waits_on_it_first_nearest_deadline_first(
+    sold, tmp_path, catalog
+):
+    _, viba = sold
+    now = utcnow()
+    member = factories.user("member", cooperative=catalog.viba)
+    second = paid_transfer(catalog, {catalog.banana.id: 1})
+    third = paid_transfer(catalog, {catalog.banana.id: 1})
+    for part in (second.parts[0], third.parts[0]):
+        deliver(part)
+    answered = open_on(viba, tmp_path, now=now)
+    complaints.answer(answered, False, "Không.", member, RULES, now)  # waits on the buyer
+    later = open_on(second.parts[0], tmp_path, now=now)
+    sooner = open_on(third.parts[0], tmp_path, now=now - timedelta(hours=5))
+    assert complaints.of_cooperative(catalog.viba) == [sooner, later, answered]
+    assert complaints.of_cooperative(catalog.thai_son) == []
+    assert complaints.owned(catalog.viba, later.id) is later
+    refused(NotFound, lambda: complaints.owned(catalog.thai_son, later.id), "No such complaint.")

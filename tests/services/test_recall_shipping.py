@@ -166,8 +166,10 @@ def test_a_recall_is_started_and_closed_only_with_what_shoppers_read(catalog, lo
         )
     assert target.open_recall is None and not target.recalled
     at_the_limits = {field: "x" * limit for field, limit in limits.items()}
-    recall = recalls.start(target, **at_the_limits, by_id=None)
+    office = factories.user("admin")
+    recall = recalls.start(target, **at_the_limits, by_id=office.id)
     assert target.recalled and catalog.tea.sales_paused_at is not None
+    assert recall.started_by_id == office.id
     refused(
         Conflict,
         lambda: recalls.start(target, **full, by_id=None),
