@@ -512,8 +512,8 @@ def test_the_cooperative_reads_what_waits_on_it_first_nearest_deadline_first(
         deliver(part)
     answered = open_on(viba, tmp_path, now=now)
     complaints.answer(answered, False, "Không.", member, RULES, now)  # waits on the buyer
-    later = open_on(second.parts[0], tmp_path, now=now)
-    sooner = open_on(third.parts[0], tmp_path, now=now - timedelta(hours=5))
+    sooner = open_on(second.parts[0], tmp_path, now=now - timedelta(hours=5))
+    later = open_on(third.parts[0], tmp_path, now=now)  # written last: not by id
     assert complaints.of_cooperative(catalog.viba) == [sooner, later, answered]
     assert complaints.of_cooperative(catalog.thai_son) == []
     assert complaints.owned(catalog.viba, later.id) is later
