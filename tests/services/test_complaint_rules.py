@@ -362,6 +362,9 @@ def test_opening_a_complaint_is_refused_in_words_up_to_each_edge(sold, tmp_path,
     complaint = attempt(message="x" * 2000, photos=[png()] * 4)()  # every edge at once
     assert (complaint.amount, complaint.opened_at, len(complaint.photos)) == (1, end, 4)
     assert {(photo.width, photo.height) for photo in complaint.photos} == {(64, 48)}
+    first = complaint.photos[0]
+    assert complaints.photo(complaint, first.id) is first
+    refused(NotFound, lambda: complaints.photo(complaint, 10**6), "No such photo.")
     assert complaint.due_at == end + timedelta(days=2)
     refused(
         Conflict,
