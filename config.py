@@ -20,7 +20,7 @@ class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
-    # scrypt with N=2^15, r=8, p=1 (Werkzeug's default, OWASP's minimum for scrypt).
+    # scrypt with N=2^15, r=8, p=1: Werkzeug's default, as the shop has always hashed.
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shop.db'}"
