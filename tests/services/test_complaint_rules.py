@@ -521,3 +521,24 @@ def test_the_cooperative_reads_what_waits_on_it_first_nearest_deadline_first(
     assert complaints.of_cooperative(catalog.thai_son) == []
     assert complaints.owned(catalog.viba, later.id) is later
     refused(NotFound, lambda: complaints.owned(catalog.thai_son, later.id), "No such complaint.")
+
+
+def test_no_goods_are_expected_for_a_refused_return_refunded_outside_its_complaint(
+    sold, tmp_path, catalog
+):
+    """The cooperative refused the return; the parcel was then refunded in full by other means
+    (the office, say). No return was agreed, so no goods are booked back onto the shelf."""
+    _, viba = sold
+    back = open_on(viba, tmp_path, remedy=Remedy.RETURN)
+    member = factories.user("member", cooperative=catalog.viba)
+    complaints.answer(back, False, "Hàng đúng mô tả.", member, RULES)
+    orders.refund_part(viba, None, "office decision by phone")
+    assert viba.status is PartStatus.REFUNDED and back.status is S.REFUSED
+    stock = catalog.banana.stock
+    refused(
+        Conflict,
+        lambda: complaints.goods_received(back),
+        "No returned goods are expected for this complaint.",
+    )
+    db.session.refresh(catalog.banana)
+    assert catalog.banana.stock == stock and back.goods_received_at is None
