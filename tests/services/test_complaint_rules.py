@@ -4,13 +4,11 @@ told on the channel they chose, in their language."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
-from PIL import Image
 
 from shop.clock import VIETNAM, utcnow
 from shop.extensions import db
@@ -18,19 +16,16 @@ from shop.i18n import money
 from shop.models import ComplaintReason, PartStatus, Remedy
 from shop.models.outbox import OutboxMessage
 from shop.services import complaints, orders
+from shop.services import outbox as outbox_service
 from shop.services.complaints import Rules, S
 from shop.services.errors import Conflict, InvalidInput, NotFound
+from shop.templating import external_url
 from tests import factories
 from tests.services.test_coop_ledger import deliver, paid_transfer
 from tests.services.test_refusals import refused
+from tests.web.test_complaints import png
 
 RULES = Rules(window_days=7, answer_days=2, goods_days=10)
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (64, 48), (200, 40, 40)).save(out, "PNG")
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -72,6 +67,24 @@ def zalo(phone: str) -> list[tuple[str, str]]:
         .order_by(OutboxMessage.id)
     )
     return [(m.payload["event"], m.payload["text"]) for m in rows if m.payload["phone"] == phone]
+
+
+def said(language: str, message: str, **values) -> str:
+    """``message`` as a reader of ``language`` reads it."""
+    with force_locale(language):
+        return gettext(message, **values)
+
+
+def hanoi(moment) -> str:
+    """A deadline as the cooperative reads it: Hà Nội time, hours first."""
+    return moment.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+
+
+def delivered(outbox) -> list:
+    """Commit, send what the outbox holds, and return the emails sent so far."""
+    db.session.commit()
+    outbox_service.deliver_due()
+    return outbox
 
 
 BUYER, OWNER = "0912345678", "0987654321"
@@ -159,30 +172,26 @@ def test_an_accepted_return_left_waiting_goes_to_the_office_and_its_goods_still_
 def test_the_buyer_reads_the_cooperative_s_answer_in_their_language(
     sold, tmp_path, catalog, outbox
 ):
-    from shop.services import outbox as outbox_service
-    from shop.templating import external_url
-
     order, viba = sold
     order.language = "en"
     member = factories.user("member", cooperative=viba.cooperative)
     complaint = open_on(viba, tmp_path, amount=30_000)
     complaints.answer(complaint, True, "Xin lỗi anh.", member, RULES)
-    with force_locale("en"):
-        subject = gettext(
-            "%(coop)s answered your complaint (order %(number)s)",
-            coop=catalog.viba.name,
-            number=order.number,
-        )
-        text = gettext(
-            "Order %(number)s: %(coop)s accepted your complaint; %(amount)s is being refunded.",
-            number=order.number,
-            coop=catalog.viba.name,
-            amount="₫30,000",
-        )
+    subject = said(
+        "en",
+        "%(coop)s answered your complaint (order %(number)s)",
+        coop=catalog.viba.name,
+        number=order.number,
+    )
+    text = said(
+        "en",
+        "Order %(number)s: %(coop)s accepted your complaint; %(amount)s is being refunded.",
+        number=order.number,
+        coop=catalog.viba.name,
+        amount="₫30,000",
+    )
     assert zalo(BUYER)[-1] == ("complaint.answered", text)
-    db.session.commit()
-    outbox_service.deliver_due()
-    told = [m for m in outbox if m.to == [order.email]][-1]
+    told = [m for m in delivered(outbox) if m.to == [order.email]][-1]
     link = external_url("checkout.complaint", token=order.access_token, part_id=viba.id)
     assert told.subject == subject and told.body.startswith(f"{text}\n\n{link}\n")
 
@@ -193,26 +202,26 @@ def test_the_buyer_reads_a_return_accepted_and_a_refusal(sold, tmp_path, catalog
     member = factories.user("member", cooperative=catalog.viba)
     back = open_on(viba, tmp_path, remedy=Remedy.RETURN)
     complaints.answer(back, True, "Gửi qua bưu điện.", member, RULES)
-    with force_locale("vi"):
-        returning = gettext(
-            "Order %(number)s: %(coop)s accepted your return. Send the goods back as it "
-            "explains; you are refunded when they arrive. %(answer)s",
-            number=order.number,
-            coop=catalog.viba.name,
-            answer="Gửi qua bưu điện.",
-        )
+    returning = said(
+        "vi",
+        "Order %(number)s: %(coop)s accepted your return. Send the goods back as it "
+        "explains; you are refunded when they arrive. %(answer)s",
+        number=order.number,
+        coop=catalog.viba.name,
+        answer="Gửi qua bưu điện.",
+    )
     assert zalo(BUYER)[-1] == ("complaint.answered", returning)
     refusal = open_on(tea, tmp_path)
     tea_member = factories.user("member", cooperative=catalog.thai_son)
     complaints.answer(refusal, False, "Chè đã được kiểm.", tea_member, RULES)
-    with force_locale("vi"):
-        refused_text = gettext(
-            "Order %(number)s: %(coop)s refused your complaint: %(answer)s If you disagree, "
-            "ask the OCOP office to decide on the complaint's page.",
-            number=order.number,
-            coop=catalog.thai_son.name,
-            answer="Chè đã được kiểm.",
-        )
+    refused_text = said(
+        "vi",
+        "Order %(number)s: %(coop)s refused your complaint: %(answer)s If you disagree, "
+        "ask the OCOP office to decide on the complaint's page.",
+        number=order.number,
+        coop=catalog.thai_son.name,
+        answer="Chè đã được kiểm.",
+    )
     assert zalo(BUYER)[-1] == ("complaint.answered", refused_text)
 
 
@@ -226,13 +235,14 @@ def test_the_office_s_decision_is_told_to_both_sides_with_the_amount(sold, tmp_p
     complaints.answer(complaint, False, "Không.", member, RULES)
     complaints.escalate(complaint, "Ảnh cho thấy hàng hỏng.")
     office = factories.user("admin")
-    with force_locale("en"):
+    with force_locale("en"):  # the clerk's language
         complaints.decide(complaint, True, 12_500, "Photos show the damage.", office)
-        told_buyer = gettext(
-            "The OCOP office decided: %(amount)s is refunded. %(note)s",
-            amount="₫12,500",
-            note="Photos show the damage.",
-        )
+    told_buyer = said(
+        "en",
+        "The OCOP office decided: %(amount)s is refunded. %(note)s",
+        amount="₫12,500",
+        note="Photos show the damage.",
+    )
     assert complaint.refunded == 12_500 and orders.refunded(order) == 12_500
     assert zalo(BUYER)[-1] == ("complaint.decided", told_buyer)
     assert zalo(OWNER)[-1] == (
@@ -251,7 +261,7 @@ def test_a_return_s_reminder_says_the_goods_are_due_and_when(sold, tmp_path, cat
     complaints.answer(complaint, True, "Gửi lại.", member, RULES, now)
     reminded_at = complaint.due_at - timedelta(hours=3)
     assert complaints.remind_complaints(reminded_at) == (1, 0)
-    due = complaint.due_at.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+    due = hanoi(complaint.due_at)
     assert zalo(OWNER)[-1] == (
         "complaint.reminder",
         f"Hạn xác nhận đã nhận lại hàng trả đơn {order.number} là {due}. Sau hạn này, "
@@ -263,20 +273,13 @@ def test_a_return_s_reminder_says_the_goods_are_due_and_when(sold, tmp_path, cat
 def test_an_escalation_reaches_the_office_and_the_cooperative_in_words(
     sold, tmp_path, catalog, outbox
 ):
-    from shop.services import outbox as outbox_service
-    from shop.templating import external_url
-
     order, viba = sold
     member = factories.user("member", cooperative=catalog.viba)
     complaint = open_on(viba, tmp_path)
     complaints.answer(complaint, False, "Không.", member, RULES)
-    db.session.commit()
-    outbox_service.deliver_due()
-    outbox.clear()
+    delivered(outbox).clear()
     complaints.escalate(complaint, "Ảnh cho thấy hàng hỏng.")
-    db.session.commit()
-    outbox_service.deliver_due()
-    [to_office] = [m for m in outbox if m.to == ["hotro@ocop.shop"]]
+    [to_office] = [m for m in delivered(outbox) if m.to == ["hotro@ocop.shop"]]
     assert to_office.subject == f"Khiếu nại đơn {order.number} cần Văn phòng OCOP quyết định"
     link = external_url("admin.complaint_detail", complaint_id=complaint.id)
     assert to_office.body.startswith(
@@ -395,7 +398,7 @@ def test_the_cooperative_reads_what_the_buyer_asks_and_by_when(sold, tmp_path, c
     tea_owner = factories.user("member", cooperative=catalog.thai_son)
     tea_owner.is_owner, tea_owner.phone, tea_owner.notify_zalo = True, "0977000111", True
     complaint = open_on(viba, tmp_path, amount=30_000)
-    due = complaint.due_at.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+    due = hanoi(complaint.due_at)
     assert zalo(OWNER)[-1] == (
         "complaint.new",
         f"Người mua đơn {order.number} khiếu nại (hàng hỏng, vỡ) và xin hoàn "
@@ -404,7 +407,7 @@ def test_the_cooperative_reads_what_the_buyer_asks_and_by_when(sold, tmp_path, c
     with force_locale("en"):  # the buyer's page in English; the cooperative reads Vietnamese
         back = open_on(tea, tmp_path, remedy=Remedy.RETURN)
     assert back.amount == tea.total
-    due = back.due_at.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+    due = hanoi(back.due_at)
     assert zalo("0977000111")[-1] == (
         "complaint.new",
         f"Người mua đơn {order.number} khiếu nại (hàng hỏng, vỡ) và muốn trả hàng, hoàn tiền "
@@ -479,27 +482,22 @@ def test_returned_goods_come_back_to_the_shelf_once_and_are_refunded_once(sold, 
 
 
 def test_the_buyer_is_told_when_returned_goods_are_refunded(sold, tmp_path, catalog, outbox):
-    from shop.services import outbox as outbox_service
-
     order, viba = sold
     member = factories.user("member", cooperative=catalog.viba)
     back = open_on(viba, tmp_path, remedy=Remedy.RETURN)
     complaints.answer(back, True, "Gửi lại.", member, RULES)
     complaints.goods_received(back)
-    with force_locale("vi"):
-        text = gettext(
-            "Order %(number)s: %(coop)s received the goods you sent back; %(amount)s is "
-            "being refunded.",
-            number=order.number,
-            coop=catalog.viba.name,
-            amount=money(viba.total, "vi"),
-        )
+    text = said(
+        "vi",
+        "Order %(number)s: %(coop)s received the goods you sent back; %(amount)s is "
+        "being refunded.",
+        number=order.number,
+        coop=catalog.viba.name,
+        amount=money(viba.total, "vi"),
+    )
     assert zalo(BUYER)[-1] == ("complaint.refunded", text)
-    db.session.commit()
-    outbox_service.deliver_due()
-    with force_locale("vi"):
-        subject = gettext("Your return for order %(number)s is refunded", number=order.number)
-    assert [m.subject for m in outbox if m.to == [order.email]][-1] == subject
+    subject = said("vi", "Your return for order %(number)s is refunded", number=order.number)
+    assert [m.subject for m in delivered(outbox) if m.to == [order.email]][-1] == subject
     assert back.refunded == viba.total and back.status is S.REFUNDED
 
 

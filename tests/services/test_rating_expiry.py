@@ -1,17 +1,19 @@
-"""A rating's stars count to its last valid day and are zeroed in the database the day
-after, by the daily run."""
+"""Ratings: a council's decision refused word for word at each rule and recorded as decided,
+a revocation only with a reason, and stars that count to the last valid day and are zeroed
+in the database the day after, by the daily run."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from shop.clock import today
 from shop.extensions import db
-from shop.models import Product
+from shop.models import OcopLevel, Product
 from shop.services import ratings
 from shop.services.errors import InvalidInput
+from tests.services.test_refusals import refused
 
 
 def stars_in_the_database(product: Product):
@@ -34,8 +36,6 @@ def test_stars_hold_on_the_last_valid_day_and_are_zero_the_day_after(catalog):
 
 
 def test_a_rating_is_revoked_only_with_a_reason(catalog):
-    from tests.services.test_refusals import refused
-
     rating = ratings.current_rating(catalog.tea)
     stars = catalog.tea.ocop_stars
     for reason in ("", "   "):
@@ -50,11 +50,6 @@ def test_a_rating_is_revoked_only_with_a_reason(catalog):
 
 
 def test_a_council_s_decision_is_refused_in_words_and_recorded_as_decided(catalog):
-    from datetime import date
-
-    from shop.models import OcopLevel
-    from tests.services.test_refusals import refused
-
     def record(score, level, decided):
         return lambda: ratings.record_rating(
             catalog.longan,
