@@ -157,7 +157,8 @@ def cached_page(view):
             body = response.get_data(as_text=True)
             if response.status_code != 200 or g.pop("skip_page_cache", False):
                 body = body.replace(CART_PLACEHOLDER, str(_cart_badge()))
-                return body.replace(TOKEN_PLACEHOLDER, generate_csrf()), response.status_code
+                response.set_data(body.replace(TOKEN_PLACEHOLDER, generate_csrf()))
+                return response  # with the view's own headers (a 404's no-store)
             seconds = current_app.config["PAGE_CACHE_SECONDS"]
             cache.set(key, (generation, body), timeout=seconds)
         return _serve(body)

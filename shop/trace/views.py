@@ -48,6 +48,8 @@ def resolve(gtin: str, lot_code: str | None = None, serial: str | None = None):
     """Resolve a GS1 Digital Link URI: the trace page, a linkset, or EPCIS events."""
     if gs1.is_valid_gtin(gtin) and len(gtin) < 14:
         return _redirect_to_canonical(gtin)
+    if serial is None and not _asks_a_machine_answer():
+        return _with_trace_headers(make_response(_visitor_page(gtin, lot_code)))
     product = tracing.product_by_gtin(gtin)  # an unknown GTIN: "not on the shop" (404)
     try:
         lot = tracing.lot_of(product, lot_code) if lot_code is not None else None
@@ -62,9 +64,16 @@ def resolve(gtin: str, lot_code: str | None = None, serial: str | None = None):
     if answer is not None:
         return answer
     if unit is None:
-        response = make_response(_shared_trace_page(product, lot, expiry))
-    else:
-        response = _scanned_unit_page(product, lot, unit, expiry)
+        return _with_trace_headers(make_response(_trace_page(product, lot, expiry)))
+    return _with_trace_headers(_scanned_unit_page(product, lot, unit, expiry))
+
+
+def _asks_a_machine_answer() -> bool:
+    """A linkset, EPCIS events or a link type: anything but the page people read."""
+    return "linkType" in request.args or request.accept_mimetypes.best in (LINKSET, JSON_LD)
+
+
+def _with_trace_headers(response: Response) -> Response:
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     response.headers["Link"] = f'<{request.base_url}?linkType=all>; rel="linkset"; type="{LINKSET}"'
     return response
@@ -105,9 +114,16 @@ def _story(product: Product, lot: Lot | None, expiry) -> Markup:
 
 
 @cached_page
-def _shared_trace_page(product: Product, lot: Lot | None, expiry) -> str:
+def _visitor_page(gtin: str, lot_code: str | None):
     """A product's or a lot's page, the same for every visitor not signed in: kept like the
-    catalog's pages, and purged as they are by a write to the lot, its events or a recall."""
+    catalog's pages, and purged as they are by a write to the lot, its events or a recall.
+    The page is found by its address, so a visit the cache answers reads no database."""
+    product = tracing.product_by_gtin(gtin)  # an unknown GTIN: "not on the shop" (404)
+    try:
+        lot = tracing.lot_of(product, lot_code) if lot_code is not None else None
+    except NotFound:
+        return _not_issued(product, lot_code or "", "")
+    expiry = gs1.parse_expiry(request.args["17"]) if "17" in request.args else None
     return _trace_page(product, lot, expiry)
 
 

@@ -485,3 +485,19 @@ def test_lot_pages_are_cached_for_visitors_and_a_new_event_or_recall_shows_at_on
     linkset = "application/linkset+json"
     machine = client.get(lot_path, headers={"Accept": linkset})
     assert machine.mimetype == linkset  # the cached page is for people only
+
+
+def test_a_visit_the_cache_answers_reads_no_database(app_with, traced, count_queries):
+    tea, batch, _ = traced
+    client = app_with(PAGE_CACHE_SECONDS=60).test_client()
+    for path in (f"/01/{tea.gtin}/10/{batch.code}", f"/01/{tea.gtin}"):
+        with count_queries() as first:
+            assert client.get(path).status_code == 200
+        with count_queries() as again:
+            repeat = client.get(path)
+        assert first and not again, path
+        assert {"Accept", "Accept-Language", "Cookie"} <= set(repeat.headers["Vary"].split(", "))
+        assert repeat.headers["Link"].endswith('rel="linkset"; type="application/linkset+json"')
+    never_made = client.get(f"/01/{tea.gtin}/10/NEVER-MADE")
+    assert never_made.status_code == 404 and never_made.cache_control.no_store
+    assert client.get(f"/01/{tea.gtin}/10/NEVER-MADE").status_code == 404  # never kept
