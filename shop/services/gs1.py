@@ -75,7 +75,7 @@ def digital_link(
 
 def parse_expiry(value: str) -> date:
     """AI 17 (YYMMDD; DD 00 means the month's last day) as a date; InvalidInput if malformed."""
-    if not (len(value) == 6 and value.isdigit()):
+    if not (len(value) == 6 and value.isascii() and value.isdigit()):  # not "²" nor "２"
         raise InvalidInput(_l("The expiry date (17) must be six digits, YYMMDD."))
     year, month, day = 2000 + int(value[:2]), int(value[2:4]), int(value[4:])
     try:

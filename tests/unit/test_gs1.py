@@ -1,7 +1,10 @@
+from datetime import date
+
 import pytest
 
 from shop.services import gs1
 from shop.services.errors import InvalidInput
+from tests.services.test_refusals import refused
 
 
 @pytest.mark.parametrize(
@@ -33,11 +36,53 @@ def test_invalid_gtins_fail(code):
 
 def test_to_gtin14_pads_and_rejects():
     assert gs1.to_gtin14("4006381333931") == "04006381333931"
-    with pytest.raises(InvalidInput):
-        gs1.to_gtin14("4006381333932")
+    assert gs1.to_gtin14(" 96385074\t") == "00000096385074"  # as pasted from a sheet
+    message = "This is not a valid GTIN: check the digits and the check digit."
+    for code in ("4006381333932", "", None, "   "):
+        refused(InvalidInput, lambda code=code: gs1.to_gtin14(code), message)
 
 
 def test_make_gtin14_uses_vietnamese_prefix_and_valid_check_digit():
     code = gs1.make_gtin14("89360101", 7)
     assert len(code) == 14 and code[1:4] == "893"
     assert gs1.is_valid_gtin(code)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("271231", date(2027, 12, 31)),
+        ("270101", date(2027, 1, 1)),
+        ("000229", date(2000, 2, 29)),
+        ("270200", date(2027, 2, 28)),  # DD 00: the month's last day
+        ("280200", date(2028, 2, 29)),  # in a leap year too
+        ("271100", date(2027, 11, 30)),
+        ("991200", date(2099, 12, 31)),
+    ],
+)
+def test_an_expiry_is_read_as_gs1_writes_it(value, expected):
+    assert gs1.parse_expiry(value) == expected
+
+
+SIX_DIGITS = "The expiry date (17) must be six digits, YYMMDD."
+NOT_A_DATE = "The expiry date (17) is not a real date."
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("27123", SIX_DIGITS),
+        ("2712310", SIX_DIGITS),
+        ("", SIX_DIGITS),
+        ("12ab31", SIX_DIGITS),
+        ("27123²", SIX_DIGITS),  # a digit to str.isdigit, not to int()
+        ("２７１２３１", SIX_DIGITS),  # full-width digits
+        ("271301", NOT_A_DATE),
+        ("270001", NOT_A_DATE),
+        ("270230", NOT_A_DATE),
+        ("271232", NOT_A_DATE),
+        ("271300", NOT_A_DATE),
+    ],
+)
+def test_an_expiry_that_is_not_one_is_refused_with_its_reason(value, message):
+    refused(InvalidInput, lambda: gs1.parse_expiry(value), message)

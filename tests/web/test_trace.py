@@ -501,3 +501,11 @@ def test_a_visit_the_cache_answers_reads_no_database(app_with, traced, count_que
     never_made = client.get(f"/01/{tea.gtin}/10/NEVER-MADE")
     assert never_made.status_code == 404 and never_made.cache_control.no_store
     assert client.get(f"/01/{tea.gtin}/10/NEVER-MADE").status_code == 404  # never kept
+
+
+def test_the_expiry_printed_in_a_code_is_the_one_its_page_goes_by(client, traced):
+    tea, batch, _ = traced
+    lot_path = f"/01/{tea.gtin}/10/{batch.code}"
+    past = client.get(f"{lot_path}?17=250200").get_data(as_text=True)
+    assert 'class="expiry" role="alert"' in past and "28/02/2025" in past  # DD 00: month's end
+    assert 'class="expiry"' not in client.get(f"{lot_path}?17=991200").get_data(as_text=True)
