@@ -8,9 +8,11 @@ transaction that is rolled back, the app's commits becoming savepoints.
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +45,21 @@ settings.register_profile(
     suppress_health_check=_SLOW_OK,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+MEMOISED = type(functools.cache(len))
+
+
+def pytest_sessionstart(session) -> None:
+    """Each session starts with the shop's memoised tables (provinces, wards, former names)
+    empty: `make mutants` runs a session per changed function in processes forked from one
+    that filled them with the unchanged code, which would answer in its place."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("shop."):
+            for value in list(vars(module).values()):
+                if isinstance(value, MEMOISED):
+                    value.cache_clear()
+
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = POSTGRES_URL.startswith("postgresql")

@@ -303,7 +303,10 @@ def enforce_retention(rules: Retention, now: datetime | None = None) -> dict[str
         ).rowcount,
         "scan_networks": db.session.execute(
             sa.update(Scan)
-            .where(Scan.scanned_at < before(rules.scan_networks), Scan.network != "")
+            .where(
+                Scan.scanned_at < before(rules.scan_networks),
+                sa.or_(Scan.network != "", Scan.device != ""),
+            )
             .values(network="", device="")
         ).rowcount,
         "report_contacts": db.session.execute(
