@@ -34,3 +34,18 @@ def test_a_ward_of_today_is_found_as_typed_and_an_unknown_one_is_not():
     hanoi = places.province_by_name("Hà Nội")
     assert places.find_ward(hanoi, "khuong dinh") == WardMatch("Phường Khương Đình")
     assert places.find_ward(hanoi, "Phường Không Có") == WardMatch()
+
+
+def test_a_province_code_not_on_the_list_is_none():
+    assert places.province_by_code("atlantis") is None
+    assert places.province_by_code("") is None
+
+
+def test_a_province_s_wards_are_listed_as_people_alphabetise_them():
+    from shop.services.text import fold
+
+    names = places.ward_names(places.province_by_name("Hà Nội"))
+    assert len(names) == len(set(names)) > 100
+    assert list(names) == sorted(names, key=fold)
+    assert list(names) != sorted(names)  # "Phường Ô Chợ Dừa" goes among the O's, not after Z
+    assert names.index("Phường Ô Chợ Dừa") < names.index("Phường Phú Diễn")
