@@ -219,6 +219,8 @@ def test_linkset_has_the_gs1_link_types(client, traced):
             voc + t for t in ("pip", "traceability", "certificationInfo", "epcis", "defaultLink")
         } <= set(entry)
         assert entry[voc + "pip"][0]["href"].endswith("/products/che-my-tan")
+        assert entry[voc + "defaultLink"] == entry[voc + "traceability"]  # the trace page
+        assert entry[voc + "defaultLink"][0]["href"] == entry["anchor"]
 
 
 def test_link_type_redirects_to_that_link(client, traced):
