@@ -16,7 +16,7 @@ GTIN_LENGTHS = (8, 12, 13, 14)
 
 def check_digit(body: str) -> int:
     """The GS1 mod-10 check digit for the digits before it (weights 3,1,3,... from the right)."""
-    if not body.isdigit():
+    if not (body.isascii() and body.isdigit()):
         raise InvalidInput(_l("A GTIN has digits only."))
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return (10 - total % 10) % 10

@@ -86,3 +86,17 @@ NOT_A_DATE = "The expiry date (17) is not a real date."
 )
 def test_an_expiry_that_is_not_one_is_refused_with_its_reason(value, message):
     refused(InvalidInput, lambda: gs1.parse_expiry(value), message)
+
+
+def test_a_check_digit_is_only_for_digits():
+    for body in ("40063813339a", "", "４００"):
+        refused(InvalidInput, lambda body=body: gs1.check_digit(body), "A GTIN has digits only.")
+
+
+def test_an_item_number_too_long_for_its_company_prefix_is_refused():
+    assert gs1.make_gtin14("89360101", 9999).startswith("089360101")
+    refused(
+        InvalidInput,
+        lambda: gs1.make_gtin14("89360101", 10_000),
+        "Item reference too long for this company prefix.",
+    )
