@@ -144,3 +144,29 @@ def test_event_times_are_in_utc_whatever_the_server_s_zone(catalog, monkeypatch)
         "2026-11-02T02:00:00Z",
         "2026-11-03T23:15:00Z",
     ]
+
+
+def test_a_linkset_names_every_link_with_its_title_type_and_languages():
+    trace = epcis.Link("traceability", f"{BASE}/01/1", "Nguồn gốc")
+    pip = epcis.Link("pip", f"{BASE}/products/x", "Mua", hreflang=["vi"])
+    data = epcis.Link("epcis", f"{BASE}/01/1?linkType=gs1:epcis", "EPCIS", "application/ld+json")
+    answer = epcis.linkset(f"{BASE}/01/1", [pip, trace, data], default="traceability")
+
+    def shown(link):
+        return [
+            {"href": link.href, "title": link.title, "type": link.type, "hreflang": link.hreflang}
+        ]
+
+    voc = epcis.GS1_VOC
+    assert answer == {
+        "linkset": [
+            {
+                "anchor": f"{BASE}/01/1",
+                voc + "defaultLink": shown(trace),
+                voc + "pip": shown(pip),
+                voc + "traceability": shown(trace),
+                voc + "epcis": shown(data),
+            }
+        ]
+    }
+    assert data.hreflang == ["vi", "en"] and trace.type == "text/html"

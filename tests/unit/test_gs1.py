@@ -100,3 +100,17 @@ def test_an_item_number_too_long_for_its_company_prefix_is_refused():
         lambda: gs1.make_gtin14("89360101", 10_000),
         "Item reference too long for this company prefix.",
     )
+
+
+def test_a_digital_link_escapes_every_reserved_character_of_its_keys():
+    base = "https://ocop.example/"
+    assert gs1.digital_link(base, "08936000100013") == "https://ocop.example/01/08936000100013"
+    assert (
+        gs1.digital_link(base, "08936000100013", "L/26+A", "S?1/2")
+        == "https://ocop.example/01/08936000100013/10/L%2F26%2BA/21/S%3F1%2F2"
+    )
+    refused(
+        InvalidInput,
+        lambda: gs1.digital_link(base, "08936000100013", None, "S1"),
+        "A serial is qualified by its lot in this shop's URIs.",
+    )
