@@ -55,8 +55,11 @@ def clean_link(field: str, url: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket, say
+        parts = None
+    if parts is None or parts.scheme != "https" or not parts.hostname:
         raise InvalidInput(_l("Links start with https://."))
     allowed = LINK_HOSTS.get(field)
     if allowed and parts.hostname.lower() not in allowed:
