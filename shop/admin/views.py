@@ -483,8 +483,10 @@ def outbox_retry(message_id: int):
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound(_("No such message."))
-    outbox.retry(message)
-    flash(_("Tried again."), "success")
+    if outbox.retry(message):
+        flash(_("Tried again."), "success")
+    else:
+        flash(_("This message was already sent; it is not sent again."), "info")
     return redirect(url_for("admin.money"), code=303)
 
 

@@ -141,12 +141,17 @@ def _record_failure(message_id: int, error: Exception) -> None:
     db.session.commit()
 
 
-def retry(message: OutboxMessage) -> None:
-    """The office asks for a dead (or waiting) message to be tried again now."""
+def retry(message: OutboxMessage) -> bool:
+    """The office asks for a dead (or waiting) message to be tried again now; one already
+    carried out (a second click, a page left open) is not carried out twice. True when the
+    message will be tried again."""
+    if message.state is OutboxState.DONE:
+        return False
     message.state = OutboxState.PENDING
     message.next_attempt_at = utcnow()
     if has_app_context():
         g.setdefault("outbox_ids", []).append(message.id)
+    return True
 
 
 def troubled(limit: int = 50) -> list[OutboxMessage]:

@@ -513,6 +513,9 @@ def test_a_message_that_keeps_failing_is_shown_to_the_office_and_can_be_retried(
     db.session.expire_all()
     assert refund.state is RefundState.SENT and message.state is OutboxState.DONE
     assert [r["amount"] for r in fake_stripe.refunds] == [order.total]
+    again = office.post(f"/admin/outbox/{message.id}/retry", follow_redirects=True)
+    assert "Tin này đã được gửi; không gửi lại lần nữa." in again.get_data(as_text=True)
+    assert [r["amount"] for r in fake_stripe.refunds] == [order.total]  # a second click
 
 
 # --- Reconciliation ---------------------------------------------------------------------------
