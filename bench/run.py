@@ -66,6 +66,7 @@ PAGES = (
     Page("Search, common words", "/products?q=che+huu+co", "hữu cơ"),
     Page("Search, rare word", "/products?q=viba", "Viba"),
     Page("Product page", "/products/che-xanh-my-tan", "Mỹ Tân", p95_target=False),
+    Page("Trace page of a product", "/01/08936010300019", "Mỹ Tân", p95_target=False),
 )
 
 
