@@ -181,3 +181,9 @@ def test_a_logo_is_filed_under_its_cooperative(catalog, tmp_path):
     path = catalog.viba.logo_path
     assert path.startswith(f"uploads/c{catalog.viba.id}-") and path.endswith("-logo.webp")
     assert (tmp_path / path.removeprefix("uploads/")).is_file()
+
+
+def test_a_bank_is_named_by_its_code_and_an_unknown_code_shown_as_it_is():
+    assert banks.bank_name("970436") == "Vietcombank"
+    assert banks.bank_name("970405") == "Agribank"
+    assert banks.bank_name("999999") == "999999"
