@@ -152,8 +152,10 @@ def cached_page(view):
         if body is None:
             generation = g.cache_generation
             g.rendering_for_cache = True
-            response = make_response(view(*args, **kwargs))
-            g.rendering_for_cache = False
+            try:
+                response = make_response(view(*args, **kwargs))
+            finally:  # a view that raises (a 404) has its error page rendered for this visitor
+                g.rendering_for_cache = False
             body = response.get_data(as_text=True)
             if response.status_code != 200 or g.pop("skip_page_cache", False):
                 body = body.replace(CART_PLACEHOLDER, str(_cart_badge()))

@@ -31,6 +31,29 @@ def test_a_page_without_a_form_is_public_and_revalidates_to_304(cached_app):
     assert again.status_code == 304 and again.data == b""
 
 
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/products/khong-co-san-pham-nay", 404),
+        ("/cooperatives/khong-co-hop-tac-xa-nay", 404),
+        ("/01/{tea}?17=27123%C2%B2", 400),
+    ],
+)
+def test_an_error_in_a_cached_page_shows_this_visitor_s_own_header(
+    cached_app, catalog, path, status
+):
+    from shop.page_cache import CART_PLACEHOLDER, TOKEN_PLACEHOLDER
+
+    path = path.format(tea=catalog.tea.gtin)
+    client = cached_app.test_client()
+    client.post("/cart/add", data={"product_id": 1, "quantity": 2})
+    for _ in range(2):
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == status
+        assert CART_PLACEHOLDER not in page and TOKEN_PLACEHOLDER not in page
+
+
 def test_a_page_with_a_form_is_private_and_each_session_has_its_own_validator(cached_app):
     one, two = cached_app.test_client(), cached_app.test_client()
     mine = one.get("/products/che-my-tan")
