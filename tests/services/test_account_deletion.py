@@ -44,7 +44,10 @@ def lan() -> User:
     return me
 
 
-def order_of(catalog, email: str, status: PartStatus, user: User | None = None) -> Order:
+def order_of(
+    catalog, email: str, status: PartStatus | None = None, user: User | None = None
+) -> Order:
+    """A cash order of one banana to Hà Nội, its parcel moved on to ``status`` if given."""
     delivery = orders.Delivery(
         "Nguyễn Thị Lan", "0912345678", email, "Hà Nội", "Phường Ba Đình", "1 Hùng Vương"
     )
@@ -56,7 +59,8 @@ def order_of(catalog, email: str, status: PartStatus, user: User | None = None) 
         HOLDS,
         user_id=user.id if user else None,
     )
-    order.parts[0].status = status
+    if status is not None:
+        order.parts[0].status = status
     db.session.commit()
     return order
 
@@ -204,3 +208,30 @@ def test_an_order_on_its_way_stops_the_deletion_even_one_placed_as_a_guest(catal
     db.session.commit()
     delete(me)
     assert db.session.get(User, me.id).deleted_at is not None
+
+
+def test_an_order_of_the_account_under_an_earlier_email_stops_the_deletion(catalog):
+    me = lan()
+    waiting = order_of(catalog, "lan.old@example.vn", PartStatus.PROCESSING, user=me)
+    kept = as_it_was(me)
+
+    refused(Conflict, lambda: personal_data.delete_account(me, PASSWORD), ON_ITS_WAY)
+    assert as_it_was(me) == kept
+
+    waiting.parts[0].status = PartStatus.CANCELLED
+    db.session.commit()
+    delete(me)
+    assert db.session.get(User, me.id).deleted_at is not None
+
+
+def test_other_people_s_orders_on_their_way_do_not_stop_the_deletion(catalog):
+    me = lan()
+    neighbour = factories.user(email="hoa@example.vn")
+    order_of(catalog, "hoa@example.vn", PartStatus.SHIPPED, user=neighbour)
+    order_of(catalog, "khach@example.vn", PartStatus.PAID)
+    order_of(catalog, "lan@example.vn", PartStatus.DELIVERED, user=me)
+
+    delete(me)
+
+    gone = db.session.get(User, me.id)
+    assert (gone.email, gone.deleted_at is not None) == (f"deleted-{me.id}@deleted.invalid", True)

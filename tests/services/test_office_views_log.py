@@ -13,28 +13,12 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from shop.extensions import db
-from shop.models import DataAccess, Order, PaymentMethod, User
-from shop.services import orders, personal_data
+from shop.models import DataAccess, User
+from shop.services import personal_data
 from tests import factories
-from tests.services.test_orders import HOLDS, RULE
+from tests.services.test_account_deletion import order_of
 
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-
-def order_by(catalog, email: str, buyer: User | None = None) -> Order:
-    delivery = orders.Delivery(
-        "Nguyễn Thị Lan", "0912345678", email, "Hà Nội", "Phường Ba Đình", "1 Hùng Vương"
-    )
-    order = orders.place_order(
-        {catalog.banana.id: 1},
-        delivery,
-        PaymentMethod.COD,
-        RULE,
-        HOLDS,
-        user_id=buyer.id if buyer else None,
-    )
-    db.session.commit()
-    return order
 
 
 def logged() -> list[tuple]:
@@ -45,8 +29,8 @@ def logged() -> list[tuple]:
 def test_each_look_names_who_looked_at_what_and_whose_data_it_was(catalog):
     office = factories.user("admin")
     lan = factories.user(email="lan@example.vn")
-    hers = order_by(catalog, "lan@example.vn", lan)
-    guest = order_by(catalog, "khach@example.vn")
+    hers = order_of(catalog, "lan@example.vn", user=lan)
+    guest = order_of(catalog, "khach@example.vn")
 
     personal_data.log_access(office, "account", subject=lan)
     personal_data.log_access(office, "order", order=hers)
@@ -84,9 +68,9 @@ def test_a_buyer_sees_the_looks_at_their_account_and_orders_newest_first(catalog
     office = factories.user("admin")
     lan = factories.user(email="lan@example.vn")
     hoa = factories.user(email="hoa@example.vn")
-    hers = order_by(catalog, "lan@example.vn", lan)
-    as_guest = order_by(catalog, "Lan@Example.vn")
-    theirs = order_by(catalog, "hoa@example.vn", hoa)
+    hers = order_of(catalog, "lan@example.vn", user=lan)
+    as_guest = order_of(catalog, "Lan@Example.vn")
+    theirs = order_of(catalog, "hoa@example.vn", user=hoa)
 
     oldest = look(office, "account", NOON - timedelta(days=2), subject_user_id=lan.id)
     newest = look(office, "order", NOON, order_id=as_guest.id)
@@ -103,7 +87,7 @@ def test_a_person_without_orders_sees_only_the_looks_at_their_account(catalog):
     office = factories.user("admin")
     an = factories.user(email="an@example.vn")
     hoa = factories.user(email="hoa@example.vn")
-    theirs = order_by(catalog, "hoa@example.vn", hoa)
+    theirs = order_of(catalog, "hoa@example.vn", user=hoa)
     mine = look(office, "account", NOON, subject_user_id=an.id)
     look(office, "order", NOON, order_id=theirs.id)
     look(office, "account", NOON, subject_user_id=hoa.id)
