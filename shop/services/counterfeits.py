@@ -69,7 +69,9 @@ def counts(cooperative: Cooperative | None = None, limit: int = 50) -> list[Repo
         sa.select(Product.name_vi, CounterfeitReport.place, sa.func.count(CounterfeitReport.id))
         .join(CounterfeitReport.product)
         .group_by(Product.name_vi, CounterfeitReport.place)
-        .order_by(sa.func.count(CounterfeitReport.id).desc(), Product.name_vi)
+        .order_by(
+            sa.func.count(CounterfeitReport.id).desc(), Product.name_vi, CounterfeitReport.place
+        )
         .limit(limit)
     )
     if cooperative is not None:
