@@ -5,6 +5,7 @@ account is deleted this way, and not while an order of theirs is on its way."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from shop.clock import utcnow
@@ -196,29 +197,24 @@ def test_a_cooperative_or_office_account_is_deleted_by_the_office(catalog):
         assert as_it_was(person) == kept
 
 
-def test_an_order_on_its_way_stops_the_deletion_even_one_placed_as_a_guest(catalog):
+@pytest.mark.parametrize(
+    ("email", "own", "on_its_way", "finished"),
+    [
+        ("LAN@Example.vn", False, PartStatus.SHIPPED, PartStatus.DELIVERED),  # as a guest
+        ("lan.old@example.vn", True, PartStatus.PROCESSING, PartStatus.CANCELLED),  # old email
+    ],
+)
+def test_an_order_of_theirs_on_its_way_stops_the_deletion(
+    catalog, email, own, on_its_way, finished
+):
     me = lan()
-    waiting = order_of(catalog, "LAN@Example.vn", PartStatus.SHIPPED)
+    waiting = order_of(catalog, email, on_its_way, user=me if own else None)
     kept = as_it_was(me)
 
     refused(Conflict, lambda: personal_data.delete_account(me, PASSWORD), ON_ITS_WAY)
     assert as_it_was(me) == kept
 
-    waiting.parts[0].status = PartStatus.DELIVERED
-    db.session.commit()
-    delete(me)
-    assert db.session.get(User, me.id).deleted_at is not None
-
-
-def test_an_order_of_the_account_under_an_earlier_email_stops_the_deletion(catalog):
-    me = lan()
-    waiting = order_of(catalog, "lan.old@example.vn", PartStatus.PROCESSING, user=me)
-    kept = as_it_was(me)
-
-    refused(Conflict, lambda: personal_data.delete_account(me, PASSWORD), ON_ITS_WAY)
-    assert as_it_was(me) == kept
-
-    waiting.parts[0].status = PartStatus.CANCELLED
+    waiting.parts[0].status = finished
     db.session.commit()
     delete(me)
     assert db.session.get(User, me.id).deleted_at is not None

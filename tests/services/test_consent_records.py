@@ -16,11 +16,11 @@ from itsdangerous import URLSafeSerializer
 
 from shop.clock import utcnow
 from shop.extensions import db
-from shop.models import Consent, ConsentPurpose, Order, PaymentMethod, PolicyVersion, User
-from shop.services import consents, orders, policies
+from shop.models import Consent, ConsentPurpose, PolicyVersion, User
+from shop.services import consents, policies
 from shop.services.errors import NotFound
 from tests import factories
-from tests.services.test_orders import HOLDS, RULE
+from tests.services.test_account_deletion import order_of
 
 SECRET = "a-secret-key-for-links"
 MARKETING, TERMS = ConsentPurpose.MARKETING, ConsentPurpose.TERMS
@@ -36,13 +36,6 @@ def described(consent: Consent) -> tuple:
         consent.policies,
         consent.withdrawn_at,
     )
-
-
-def an_order(catalog, email: str) -> Order:
-    delivery = orders.Delivery(
-        "Nguyễn Thị Lan", "0912345678", email, "Hà Nội", "Phường Ba Đình", "1 Hùng Vương"
-    )
-    return orders.place_order({catalog.banana.id: 1}, delivery, PaymentMethod.COD, RULE, HOLDS)
 
 
 def publish_privacy_v2() -> None:
@@ -61,7 +54,7 @@ def drop_policy(slug: str) -> None:
 
 def test_a_record_keeps_what_was_agreed_to_with_whom_and_where(catalog):
     lan = factories.user(email="lan@example.vn")
-    order = an_order(catalog, "lan@example.vn")
+    order = order_of(catalog, "lan@example.vn")
     before = utcnow()
 
     with_order = consents.record(TERMS, "  Lan@Example.VN ", "checkout", user=lan, order=order)
