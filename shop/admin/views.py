@@ -632,5 +632,13 @@ def product_moderate(product_id: int, step: str):
         flash(_("%(name)s is taken down; the seller is told why.", name=product.name_vi), "success")
     else:
         moderation.restore(product, reason, current_user)
-        flash(_("%(name)s is on sale again.", name=product.name_vi), "success")
+        if product.active:
+            flash(_("%(name)s is on sale again.", name=product.name_vi), "success")
+        else:
+            message = _(
+                "%(name)s is no longer taken down; it stays off sale, as its cooperative had set "
+                "it.",
+                name=product.name_vi,
+            )
+            flash(message, "success")
     return redirect(url_for("admin.take_downs"), code=303)

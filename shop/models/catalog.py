@@ -97,6 +97,9 @@ class Product(db.Model):
     # the office restores it); the reason is shown to the cooperative.
     taken_down_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     taken_down_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # Whether the cooperative had it on sale when it was taken down: restoring the listing
+    # gives back the cooperative's own choice, not a sale it had stopped.
+    on_sale_before_take_down: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # A package size of another product (its "family"): e.g. the 1 kg gift box of the 200 g
     # pack. Each size is a trade item of its own (GTIN, price, stock, lots, labels); listings
     # show the family once, by the product whose family_id is empty.

@@ -46,6 +46,7 @@ def take_down(product: Product, reason: str, by: User) -> None:
     reason = _reason(reason)
     if product.taken_down_at is not None:
         raise Conflict(_l("This listing is already taken down."))
+    product.on_sale_before_take_down = product.active
     product.active, product.taken_down_at, product.taken_down_reason = False, utcnow(), reason
     _log(ModerationAction.TAKE_DOWN, product.cooperative, reason, by, product)
     _tell(
@@ -56,17 +57,24 @@ def take_down(product: Product, reason: str, by: User) -> None:
 
 
 def restore(product: Product, reason: str, by: User) -> None:
-    """Put a taken-down listing back on sale."""
+    """Lift a take-down: the listing goes back on sale if the cooperative had it on sale."""
     reason = _reason(reason)
     if product.taken_down_at is None:
         raise Conflict(_l("This listing is not taken down."))
-    product.active, product.taken_down_at, product.taken_down_reason = True, None, ""
+    product.active = product.on_sale_before_take_down
+    product.taken_down_at, product.taken_down_reason = None, ""
     _log(ModerationAction.RESTORE, product.cooperative, reason, by, product)
-    _tell(
-        product.cooperative,
-        f"Sản phẩm {product.name_vi} ({product.unit}) được bán lại",
-        f"Văn phòng OCOP đã cho bán lại {product.name_vi} ({product.unit}). {reason}",
-    )
+    name = f"{product.name_vi} ({product.unit})"
+    if product.active:
+        subject = f"Sản phẩm {name} được bán lại"
+        text = f"Văn phòng OCOP đã cho bán lại {name}. {reason}"
+    else:
+        subject = f"Sản phẩm {name} không còn bị gỡ"
+        text = (
+            f"Văn phòng OCOP đã bỏ lệnh gỡ {name}. Sản phẩm vẫn ngừng bán như hợp tác xã "
+            f"đã chọn; hợp tác xã có thể mở bán lại khi muốn. {reason}"
+        )
+    _tell(product.cooperative, subject, text)
 
 
 def suspend(coop: Cooperative, reason: str, by: User) -> None:

@@ -142,6 +142,31 @@ def test_a_restored_listing_is_on_sale_again_logged_and_the_seller_told(catalog,
     )
 
 
+def test_a_listing_its_cooperative_had_taken_off_sale_stays_off_sale_when_restored(
+    catalog, seller, office
+):
+    item = catalog.banana
+    item.active = False
+    moderation.take_down(item, "Nhãn sai", office)
+    moderation.restore(item, "Đã sửa nhãn", office)
+    assert (item.active, item.taken_down_at, item.taken_down_reason) == (False, None, "")
+    text = (
+        "Văn phòng OCOP đã bỏ lệnh gỡ Chuối sấy dẻo Viba (gói 500 g). Sản phẩm vẫn ngừng bán "
+        "như hợp tác xã đã chọn; hợp tác xã có thể mở bán lại khi muốn. Đã sửa nhãn"
+    )
+    assert told("viba@example.vn")[1] == (
+        "Sản phẩm Chuối sấy dẻo Viba (gói 500 g) không còn bị gỡ",
+        f"{text}\n\n{product_list_link()}",
+    )
+    assert [p["text"] for p in on_zalo()][1] == text
+
+    # Taken down again while on sale, it goes back on sale: each take-down keeps its own.
+    item.active = True
+    moderation.take_down(item, "Nhãn sai", office)
+    moderation.restore(item, "Đã sửa", office)
+    assert item.active is True
+
+
 def test_only_a_listing_taken_down_can_be_restored(catalog, seller, office):
     refused(
         Conflict,

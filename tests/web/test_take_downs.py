@@ -52,6 +52,24 @@ def test_a_listing_taken_down_leaves_the_shop_until_the_office_restores_it(
     assert db.session.get(Product, catalog.banana.id).active
 
 
+def test_a_listing_off_sale_before_its_take_down_is_restored_off_sale(client, office, catalog):
+    catalog.banana.active = False
+    db.session.commit()
+    url = f"/admin/products/{catalog.banana.id}"
+    client.post(f"{url}/take-down", data={"reason": "Nhãn sai"})
+    restored = client.post(f"{url}/restore", data={"reason": "Đã sửa"}, follow_redirects=True)
+    page = restored.get_data(as_text=True)
+    assert "không còn bị gỡ; sản phẩm vẫn ngừng bán như hợp tác xã đã chọn." in page
+    assert client.get("/products/chuoi-say").status_code == 404
+
+    # The cooperative may now put it back on sale itself.
+    client.post("/account/logout")
+    sign_in(client, factories.user("member", cooperative=catalog.viba))
+    form = product_form(name_vi="Chuối sấy dẻo Viba", gtin=catalog.banana.gtin, price="85000")
+    assert client.post(f"/coop/products/{catalog.banana.id}", data=form).status_code == 303
+    assert client.get("/products/chuoi-say").status_code == 200
+
+
 def test_a_suspension_is_logged_and_the_seller_told(client, office, catalog, outbox):
     catalog.thai_son.email = "thaison@example.vn"
     db.session.commit()
