@@ -91,6 +91,8 @@ class Delivery:
 BUYER_CANCELLED = "cancelled by the buyer"
 COOPERATIVE_CANCELLED = "cancelled by the cooperative"
 PAYMENT_EXPIRED = "payment time expired"
+CARD_EXPIRED = "card payment time expired"  # the card provider closed the session unpaid
+PROVIDER_REFUNDED = "refunded at the provider"
 
 
 # --- Transitions ----------------------------------------------------------------------------
@@ -380,13 +382,13 @@ def provider_refunded(payment: Payment, total_refunded: int) -> None:
     if extra <= 0:
         return
     order = payment.order
-    _add_refund(order, extra, payment.provider, payment, "refunded at the provider", sent=True)
+    _add_refund(order, extra, payment.provider, payment, PROVIDER_REFUNDED, sent=True)
     if received(order) - refunded(order) <= 0:
-        _refund_parts(order, "refunded at the provider")
+        _refund_parts(order, PROVIDER_REFUNDED)
     else:
         flag(order, f"{extra} đồng refunded outside the shop")
         order.refunds[-1].kind = RefundKind.GOODWILL
-    settle(order, "refunded at the provider")
+    settle(order, PROVIDER_REFUNDED)
 
 
 # --- Money out ------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ def explain(reason: str) -> str:
     said = {
         orders.COOPERATIVE_CANCELLED: _("the cooperative cannot send it"),
         orders.PAYMENT_EXPIRED: _("the payment did not arrive in time"),
+        orders.CARD_EXPIRED: _("the payment did not arrive in time"),
+        orders.PROVIDER_REFUNDED: _("the payment was refunded"),
         orders.BUYER_CANCELLED: _("you cancelled it"),
     }
     return said.get(reason, reason)

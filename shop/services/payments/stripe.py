@@ -34,7 +34,7 @@ from shop.services.payments.base import EventResult, Urls
 MIN_SESSION_LIFETIME = timedelta(minutes=30, seconds=30)
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 CLOSED_EVENTS = {
-    "checkout.session.expired": (PaymentState.EXPIRED, "card payment time expired"),
+    "checkout.session.expired": (PaymentState.EXPIRED, orders.CARD_EXPIRED),
     "checkout.session.async_payment_failed": (PaymentState.FAILED, "card payment failed"),
 }
 
