@@ -88,6 +88,35 @@ def _fit(text: str, font: str, size: float, width: float) -> str:
     return text
 
 
+def split_line(text: str, font: str, size: float, width: float) -> tuple[str, str]:
+    """The first line of ``text`` no wider than ``width`` and what is left for the next ones:
+    broken between words, or inside a word wider than the whole line."""
+    words = text.split()
+    line = ""
+    for index, word in enumerate(words):
+        candidate = f"{line} {word}" if line else word
+        if pdfmetrics.stringWidth(candidate, font, size) <= width:
+            line = candidate
+            continue
+        if line:
+            return line, " ".join(words[index:])
+        cut = len(word) - 1
+        while cut > 1 and pdfmetrics.stringWidth(word[:cut], font, size) > width:
+            cut -= 1
+        return word[:cut], " ".join([word[cut:], *words[index + 1 :]])
+    return line, ""
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """``text`` in as many lines no wider than ``width`` as it takes (at least one)."""
+    line, rest = split_line(text, font, size, width)
+    lines = [line]
+    while rest:
+        line, rest = split_line(rest, font, size, width)
+        lines.append(line)
+    return lines
+
+
 def _draw_label(
     canvas: Canvas,
     sheet: Sheet,

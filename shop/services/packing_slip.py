@@ -13,7 +13,9 @@ from shop.clock import VIETNAM
 from shop.i18n import money
 from shop.models import OrderPart, PaymentMethod
 from shop.services import qr
-from shop.services.labels import FONT, FONT_BOLD, _draw_qr, _fit, _register_fonts
+from shop.services.labels import FONT, FONT_BOLD, _draw_qr, _register_fonts, split_line
+
+BOTTOM = 12 * mm  # no line below this: the rest goes on the next page
 
 
 def render(part: OrderPart, part_url: str) -> bytes:
@@ -26,13 +28,30 @@ def render(part: OrderPart, part_url: str) -> bytes:
     width, height = A5
     left, y = 12 * mm, height - 15 * mm
     text_width = width - 24 * mm
+    qr_bottom = height - 40 * mm
+    page = 1
 
     def write(text: str, size: float = 10, bold: bool = False, gap: float = 5.5 * mm) -> None:
-        nonlocal y
+        """One line, or as many as the text takes: beside the QR code the lines stop short
+        of it, below it they run the page's width, past the bottom they go on a new page."""
+        nonlocal y, page
         font = FONT_BOLD if bold else FONT
-        pdf.setFont(font, size)
-        pdf.drawString(left, y, _fit(text, font, size, text_width - 30 * mm))
-        y -= gap
+        rest = text
+        while True:
+            if y < BOTTOM:
+                pdf.showPage()
+                page += 1
+                y = height - 15 * mm
+                pdf.setFont(FONT_BOLD, 10)
+                pdf.drawString(left, y, f"{order.number} · trang {page}")
+                y -= 7 * mm
+            beside_qr = page == 1 and y + size > qr_bottom
+            line, rest = split_line(rest, font, size, text_width - (30 * mm if beside_qr else 0))
+            pdf.setFont(font, size)
+            pdf.drawString(left, y, line)
+            y -= gap
+            if not rest:
+                return
 
     write("Phiếu đóng gói", 14, bold=True, gap=7 * mm)
     write(order.number or "", 13, bold=True, gap=6 * mm)

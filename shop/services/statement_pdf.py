@@ -12,10 +12,11 @@ from shop.clock import VIETNAM
 from shop.i18n import money
 from shop.services.banks import bank_name
 from shop.services.coop_ledger import Statement, entry_label
-from shop.services.labels import FONT, FONT_BOLD, _register_fonts
+from shop.services.labels import FONT, FONT_BOLD, _register_fonts, wrap
 
 KIND_VI = {"sale": "Bán hàng", "refund": "Hoàn tiền", "fee": "Phí sàn", "payout": "Đã chuyển"}
 ROW = 6 * mm
+LABEL_WIDTH = 55 * mm  # the order or reference column, clear of the amounts right of it
 
 
 def render(sheet: Statement) -> bytes:
@@ -27,18 +28,25 @@ def render(sheet: Statement) -> bytes:
     left, right, y = 18 * mm, A4[0] - 18 * mm, A4[1] - 20 * mm
 
     def line(cells, bold=False):
+        """One row; a long order or reference (a bank's can take 100 characters) goes on in
+        its column on the lines below."""
         nonlocal y
-        if y < 25 * mm:
-            pdf.showPage()
-            y = A4[1] - 20 * mm
-        pdf.setFont(FONT_BOLD if bold else FONT, 9)
+        font = FONT_BOLD if bold else FONT
         date, kind, label, amount, running = cells
-        pdf.drawString(left, y, date)
-        pdf.drawString(left + 24 * mm, y, kind)
-        pdf.drawString(left + 50 * mm, y, label[:40])
-        pdf.drawRightString(right - 35 * mm, y, amount)
-        pdf.drawRightString(right, y, running)
-        y -= ROW
+        label_lines = wrap(label, font, 9, LABEL_WIDTH)
+        for index, text in enumerate(label_lines):
+            if y < 25 * mm:
+                pdf.showPage()
+                y = A4[1] - 20 * mm
+            pdf.setFont(font, 9)
+            if index == 0:
+                pdf.drawString(left, y, date)
+                pdf.drawString(left + 24 * mm, y, kind)
+            pdf.drawString(left + 50 * mm, y, text)
+            if index == 0:
+                pdf.drawRightString(right - 35 * mm, y, amount)
+                pdf.drawRightString(right, y, running)
+            y -= ROW if index == len(label_lines) - 1 else 4.5 * mm
 
     pdf.setFont(FONT_BOLD, 14)
     pdf.drawString(left, y, f"Sao kê tháng {sheet.month:%m/%Y}")

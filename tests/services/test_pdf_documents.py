@@ -27,7 +27,9 @@ from tests import factories
 from tests.services.test_orders import HANOI, HOLDS, RULE
 
 BOLD, REGULAR = "DejaVuSans-Bold", "DejaVuSans"
-WORD = re.compile(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<')
+WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+)
 PART_URL = "https://ocop.example.vn/coop/orders#part-7"
 POPPLER = pytest.mark.skipif(
     not (shutil.which("pdftotext") and shutil.which("pdftoppm")),
@@ -50,14 +52,19 @@ def runs(pdf: bytes) -> list[list[tuple[str, str, float]]]:
     return pages
 
 
-def word_boxes(pdf: bytes, tmp_path) -> list[tuple[float, float, str]]:
-    """Every word's top and bottom, in points from the top of its page (pdftotext -bbox)."""
+def word_boxes(pdf: bytes, tmp_path) -> list[tuple[int, float, float, float, float, str]]:
+    """Every word's page and box (left, top, right, bottom) in points from the page's top
+    left corner, read by pdftotext -bbox."""
     path = tmp_path / "document.pdf"
     path.write_bytes(pdf)
     html = subprocess.run(
         ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True
     ).stdout
-    return [(float(top), float(bottom), unescape(text)) for top, bottom, text in WORD.findall(html)]
+    return [
+        (page, float(a), float(b), float(c), float(d), unescape(text))
+        for page, chunk in enumerate(html.split("<page ")[1:], start=1)
+        for a, b, c, d, text in WORD.findall(chunk)
+    ]
 
 
 # The packing slip ----------------------------------------------------------------------
@@ -251,5 +258,5 @@ def test_a_long_statement_goes_on_over_pages_every_row_on_paper(catalog, novembe
     assert pages[2][-2:] == [("Cuối kỳ", BOLD, 9), ("61.500 ₫", BOLD, 9)]
     boxes = word_boxes(pdf, tmp_path)
     assert len(boxes) > 450
-    for top, bottom, _ in boxes:
+    for _, _, top, _, bottom, _ in boxes:
         assert 15 * mm < top and bottom < A4[1] - 15 * mm  # inside the margins
