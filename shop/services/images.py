@@ -72,9 +72,9 @@ def _readable() -> Iterator[None]:
     """Pillow's complaints about a file, as the message a cooperative or shopper reads."""
     try:
         yield
-    except Image.DecompressionBombWarning as error:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
         raise InvalidInput(_l("The photo has too many pixels.")) from error
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise InvalidInput(_l("This file is not a photo we can read.")) from error
 
 
