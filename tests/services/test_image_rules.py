@@ -231,13 +231,13 @@ def test_a_complaint_photo_is_kept_large_in_its_private_folder(tmp_path):
     ids=["report", "event", "logo", "cooperative", "document", "complaint"],
 )
 def test_every_kind_of_photo_is_checked_and_leaves_no_file_when_refused(save, tmp_path):
-    refused(
-        InvalidInput, lambda: save(encoded((10, 10), "GIF"), tmp_path / "u"), NOT_A_TYPE_WE_TAKE
-    )
-    assert not (tmp_path / "u").exists()
-    two = [save(encoded((60, 40)), tmp_path / "u") for _ in range(2)]
+    folder = tmp_path / "media" / "u"  # neither exists yet: both are made
+    refused(InvalidInput, lambda: save(encoded((10, 10), "GIF"), folder), NOT_A_TYPE_WE_TAKE)
+    assert not (tmp_path / "media").exists()
+    two = [save(encoded((60, 40)), folder) for _ in range(2)]
     assert two[0].path != two[1].path  # a fresh name each time
     assert (two[0].width, two[0].height) == (60, 40)
+    assert all(webp(file).size == (60, 40) for file in folder.iterdir())
 
 
 # --- A product's photos -----------------------------------------------------------------
