@@ -131,6 +131,22 @@ def test_a_paid_parcel_s_slip_collects_nothing_and_leaves_out_what_it_lacks(cata
     assert paid[0].startswith("Đã thanh toán trước: không thu tiền") and paid[1:] == (BOLD, 10)
 
 
+@POPPLER
+def test_every_word_of_a_slip_is_inside_its_margins_and_clear_of_the_qr_code(
+    catalog, parcel, tmp_path
+):
+    catalog.viba.name = "Hợp tác xã Nông nghiệp và Dịch vụ Chuối tiêu hồng Viba Phú Thọ"
+    parcel.order.street = "Số 18 ngõ 42 phố Trần Quang Diệu, tổ dân phố số 7, gần chợ Ô Chợ Dừa"
+    db.session.commit()
+    boxes = word_boxes(packing_slip.render(parcel, PART_URL), tmp_path)
+    assert {page for page, *_ in boxes} == {1}
+    for _, left, top, right, bottom, word in boxes:
+        assert left >= 12 * mm - 1 and right <= A5[0] - 12 * mm + 1, word
+        assert top >= 8 * mm and bottom <= A5[1] - 8 * mm, word
+        if top < 42 * mm:  # a line beside the QR code
+            assert right <= A5[0] - 38 * mm, word
+
+
 def test_a_slip_is_one_a5_page_titled_with_its_order(parcel):
     reader = PdfReader(io.BytesIO(packing_slip.render(parcel, PART_URL)))
     assert reader.metadata.title == f"Phiếu đóng gói {parcel.order.number}"
