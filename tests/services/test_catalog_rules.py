@@ -54,6 +54,18 @@ def test_a_family_of_sizes_is_listed_once_by_its_main_product(catalog):
     ):
         assert names.count("Chuối sấy dẻo Viba") == 1, names
     assert catalog_service.count_products(ProductFilters(group=group("food"))) == 4
+    assert catalog_service.count_products(ProductFilters(min_price=0)) == 5
+    size_ids = {p.id for p in catalog.banana.sizes}
+    assert size_ids and not size_ids & set(catalog_service.page_ids(ProductFilters(), 1, 24))
+    assert catalog_service.ranked_matches(ProductFilters(q="chuoi say")).ids == (catalog.banana.id,)
+
+
+def test_a_product_is_visible_only_on_sale_and_of_an_approved_producer(catalog):
+    assert catalog_service.is_visible(catalog.banana)
+    catalog.banana.active = False
+    assert not catalog_service.is_visible(catalog.banana)
+    catalog.banana.active, catalog.viba.approved = True, False
+    assert not catalog_service.is_visible(catalog.banana)
 
 
 def test_a_rating_valid_until_today_still_counts_its_stars(catalog):
@@ -217,6 +229,7 @@ def _honeys(catalog) -> None:
             name_en="",
             description_vi=text,
             created_at=now + timedelta(minutes=n),
+            price=10_000 * (n + 1),
             ocop_stars=stars,
             ocop_valid_until=today() + timedelta(days=30) if stars else None,
         )
@@ -241,7 +254,9 @@ def test_a_search_ranks_names_first_then_stars_then_newest(catalog):
         == RANKED
     )
     by_price = catalog_service.page_ids(ProductFilters(q="mat ong", sort=Sort.PRICE_DESC), 2, 2)
-    assert len(by_price) == 2
+    assert named(catalog_service.cards(by_price)) == ["Gừng ngâm", "Mật ong rừng"]
+    cheapest = listed(ProductFilters(q="mat ong", sort=Sort.PRICE_ASC))
+    assert cheapest == ["Mật ong bạc hà", "Mật ong rừng", "Gừng ngâm", "Chanh đào", "Nghệ viên"]
     assert ranked("zzzz") == ([], 0, False) and ranked("!!!") == ([], 0, False)
 
 
@@ -262,7 +277,22 @@ def test_a_search_whose_names_fill_the_kept_matches_reads_no_further(
 ):
     _honeys(catalog)
     monkeypatch.setattr(catalog_service, "RANKED_KEPT", 2)
+    monkeypatch.setattr(catalog_service, "COUNT_CAP", 1)  # many: read tier by tier
     with count_queries() as statements:
         found = catalog_service.ranked_matches(ProductFilters(q="mat ong"))
-    assert (len(found.ids), found.total) == (2, 5)
-    assert len(statements) == 2, statements  # the name tier and the count: not the others
+    assert (len(found.ids), found.total, found.capped) == (2, 1, True)
+    tiers_read = [s for s in statements if "ORDER BY" in s]
+    assert len(tiers_read) == 1, statements  # the names' tier: the others are not read
+    counts = [s for s in statements if "count(*)" in s]
+    assert len(counts) == 1 and "LIMIT" in counts[0], statements  # counted up to the cap
+
+
+def test_the_grouped_counts_are_kept_for_one_day(app_with, catalog, monkeypatch):
+    catalog.herb.ocop_stars, catalog.herb.ocop_valid_until = 4, today()
+    db.session.commit()
+    cached = app_with(FRAGMENT_CACHE_SECONDS=300)
+    four = ProductFilters(min_stars=4)
+    with cached.app_context():
+        assert catalog_service.count_products(four) == 2
+        monkeypatch.setattr(catalog_service, "today", lambda: today() + timedelta(days=1))
+        assert catalog_service.count_products(four) == 1  # the herb's rating lapsed overnight

@@ -85,7 +85,7 @@ def test_a_product_made_with_its_producer_s_id_is_found_by_the_producer(catalog)
         price=40_000,
         stock=5,
         gtin="08939999900017",
-        description_vi="Quế Văn Yên.",
+        description_vi="Quế cuộn.",
         description_en="",
     )
     db.session.add(item)
