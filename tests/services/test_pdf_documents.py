@@ -6,6 +6,7 @@ closing balance). Both are read back as text, line by line, with their fonts."""
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import shutil
 import subprocess
@@ -145,6 +146,10 @@ def test_every_word_of_a_slip_is_inside_its_margins_and_clear_of_the_qr_code(
         assert top >= 8 * mm and bottom <= A5[1] - 8 * mm, word
         if top < 42 * mm:  # a line beside the QR code
             assert right <= A5[0] - 38 * mm, word
+    lines = sorted({(round(top), round(bottom)) for _, _, top, _, bottom, _ in boxes})
+    for (_, above), (below, _) in itertools.pairwise(lines):
+        assert below >= above - 1  # no line printed over another
+    assert len(lines) >= 12
 
 
 def test_a_slip_is_one_a5_page_titled_with_its_order(parcel):
