@@ -91,8 +91,9 @@ def test_a_cash_parcel_s_slip_says_who_sends_who_receives_what_and_the_cash_to_c
 ):
     order = parcel.order
     order.note = "Gọi trước khi giao"
-    lot = factories.lot(catalog.banana, code="L2611-A")
-    parcel.lines[0].shipped_lots.append(ShippedLot(lot_id=lot.id))
+    for code in ("A1", "B2"):  # two lots of the same product in the box
+        lot = factories.lot(catalog.banana, code=code)
+        parcel.lines[0].shipped_lots.append(ShippedLot(lot_id=lot.id))
     parcel.weight_grams = 1006
     parcel.carrier, parcel.tracking_number = "Viettel Post", "VTP123456"
     db.session.commit()
@@ -110,7 +111,7 @@ def test_a_cash_parcel_s_slip_says_who_sends_who_receives_what_and_the_cash_to_c
             ("1 Hùng Vương, Phường Ba Đình, Hà Nội", REGULAR, 10),
             ("Ghi chú: Gọi trước khi giao", REGULAR, 10),
             ("Hàng trong kiện", BOLD, 10),
-            ("2 × Chuối sấy dẻo Viba (gói 500 g) · lô L2611-A", REGULAR, 10),
+            ("2 × Chuối sấy dẻo Viba (gói 500 g) · lô A1, B2", REGULAR, 10),
             ("Khối lượng ước tính: 1,01 kg", REGULAR, 10),
             ("Thu hộ (COD): 195.000 ₫", BOLD, 12),
             ("Vận chuyển: Viettel Post · VTP123456", REGULAR, 10),
