@@ -225,3 +225,9 @@ def test_recent_misses_are_at_most_two_hundred(app):
     listed = search.recent_misses()
     assert len(listed) == 200 and listed[-1].query == "q199"
     assert [m.query for m in search.recent_misses(limit=2)] == ["q000", "q001"]
+
+
+def test_walking_is_chosen_when_both_ways_cost_the_same():
+    # One word in every name of a catalog as big as the kept matches: an even cost walks.
+    assert search.walk_finds_sooner([480], 480, 480)
+    assert not search.walk_finds_sooner([479], 480, 480)
