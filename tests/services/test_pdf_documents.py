@@ -282,3 +282,16 @@ def test_a_long_statement_goes_on_over_pages_every_row_on_paper(catalog, novembe
     assert len(boxes) > 450
     for _, _, top, _, bottom, _ in boxes:
         assert 15 * mm < top and bottom < A4[1] - 15 * mm  # inside the margins
+
+
+def test_in_english_the_slip_and_statement_still_print_in_vietnamese(parcel, november):
+    """The people who pack and keep the books read Vietnamese whatever the screen's language."""
+    from flask_babel import force_locale
+
+    sheet, _ = november
+    with force_locale("en"):
+        [slip_lines] = slip(parcel)
+        [statement_lines] = runs(statement_pdf.render(sheet))
+    assert slip_lines[-1] == ("Thu hộ (COD): 195.000 ₫", BOLD, 12)
+    assert statement_lines[-1] == ("151.500 ₫", BOLD, 9)
+    assert ("-250.000 ₫", REGULAR, 9) in statement_lines
