@@ -11,6 +11,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,6 +25,7 @@ class Gateways:
     zalo: list[dict] = field(default_factory=list)
     sms: list[dict] = field(default_factory=list)
     refuse_zalo: bool = False  # answer as Zalo does when the user has no Zalo account
+    delay: float = 0.0  # seconds before answering: a slow gateway
 
 
 def zalo_answer(state: Gateways, token: str | None, body: dict) -> dict:
@@ -51,6 +53,10 @@ def handler_for(state: Gateways) -> type[BaseHTTPRequestHandler]:
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
+            time.sleep(state.delay)
+            if self.headers.get("Content-Type") != "application/json":
+                self.send_error(415)  # both APIs take JSON only
+                return
             if self.path == "/message/template":
                 answer = zalo_answer(state, self.headers.get("access_token"), body)
             elif self.path == "/sms":

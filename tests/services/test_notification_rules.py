@@ -100,11 +100,11 @@ def viba(catalog):
     """Viba with a shop email; its owner reads Zalo, a plain member would read Zalo too."""
     coop = catalog.viba
     coop.email, coop.phone = "viba@example.vn", "0211000999"
+    member = factories.user("member", cooperative=coop, email="nv@viba.vn")  # the first
+    accounts.set_notifications(member, MEMBER_PHONE, email=True, zalo=True, sms=True)
     owner = factories.user("member", cooperative=coop, email="chu@viba.vn")
     accounts.set_notifications(owner, OWNER_PHONE, email=True, zalo=True, sms=False)
     owner.is_owner = True
-    member = factories.user("member", cooperative=coop, email="nv@viba.vn")
-    accounts.set_notifications(member, MEMBER_PHONE, email=True, zalo=True, sms=True)
     db.session.commit()
     return coop
 
