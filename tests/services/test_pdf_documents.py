@@ -280,8 +280,10 @@ def test_a_long_statement_goes_on_over_pages_every_row_on_paper(catalog, novembe
     assert pages[2][-2:] == [("Cuối kỳ", BOLD, 9), ("61.500 ₫", BOLD, 9)]
     boxes = word_boxes(pdf, tmp_path)
     assert len(boxes) > 450
-    for _, _, top, _, bottom, _ in boxes:
-        assert 15 * mm < top and bottom < A4[1] - 15 * mm  # inside the margins
+    for _, left, top, right, bottom, word in boxes:  # inside the margins
+        assert 15 * mm < top and bottom < A4[1] - 15 * mm, word
+        assert 18 * mm - 1 <= left and right <= A4[0] - 18 * mm + 1, word
+    assert max(right for _, _, _, right, _, _ in boxes) > A4[0] - 18 * mm - 1  # amounts flush
 
 
 def test_in_english_the_slip_and_statement_still_print_in_vietnamese(parcel, november):
