@@ -416,6 +416,26 @@ def test_a_rolled_back_event_tells_no_one(catalog, viba):
     assert len(messages()) == 3
 
 
+def test_a_savepoint_rolled_back_forgets_only_what_happened_inside_it(catalog):
+    """Checkout releases abandoned orders, then places the new one in a savepoint that a
+    second submit of the same form rolls back: the abandoned orders' buyers are still told."""
+    abandoned = placed(catalog, method=PaymentMethod.VIETQR)
+    other = placed(catalog, method=PaymentMethod.VIETQR)
+    orders.expire(abandoned, orders.PAYMENT_EXPIRED)
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        orders.expire(other, orders.PAYMENT_EXPIRED)
+        db.session.flush()
+        raise RuntimeError("the same checkout was placed a moment ago")
+    db.session.commit()
+    assert other.parts[0].status is not PartStatus.CANCELLED
+    [(channel, to, subject, _body)] = messages()
+    assert (channel, to, subject) == (
+        "email",
+        "b@example.vn",
+        f"Một phần đơn {abandoned.number} đã bị hủy",
+    )
+
+
 def test_a_new_order_is_told_on_zalo_and_to_each_cooperative_its_own_part(catalog, viba):
     lan = buyer_on_every_channel()
     catalog.thai_son.email = "thaison@example.vn"

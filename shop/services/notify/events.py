@@ -136,15 +136,17 @@ def tell_paid(order: Order) -> None:
 
 
 def _note(session: Session, flush_context) -> None:
+    """Note the events of this flush with the transaction (or savepoint) that holds them."""
     noted = session.info.setdefault(PENDING, [])
+    within = session.get_nested_transaction() or session.get_transaction()
     for item in session.new:
         if isinstance(item, PartStatusChange) and item.to_status in TOLD_STATUSES:
-            noted.append(Noted("part", item.part_id, item.to_status, item.reason))
+            noted.append((within, Noted("part", item.part_id, item.to_status, item.reason)))
     for item in session.dirty:
         if isinstance(item, Order) and item.payment_status is PaymentStatus.PAID:
             history = sa.inspect(item).attrs.payment_status.history
             if history.has_changes():
-                noted.append(Noted("paid", item.id))
+                noted.append((within, Noted("paid", item.id)))
 
 
 def _tell_before_commit(session: Session) -> None:
@@ -152,7 +154,10 @@ def _tell_before_commit(session: Session) -> None:
         return
     session.flush()
     noted = session.info.pop(PENDING, None)
-    for event in noted or ():
+    committing = session.get_transaction()
+    for within, event in noted or ():
+        if not _inside(within, committing):  # left by a transaction that ended unsaid
+            continue
         if event.kind == "part":
             part = session.get(OrderPart, event.id)
             if part is not None:
@@ -164,8 +169,20 @@ def _tell_before_commit(session: Session) -> None:
     session.info.pop(PENDING, None)
 
 
-def _forget(session: Session, *args) -> None:
-    session.info.pop(PENDING, None)
+def _forget(session: Session, rolled_back) -> None:
+    """A rollback forgets the events noted in what it rolled back: the whole transaction, or
+    one savepoint (and the savepoints inside it), not what happened before the savepoint."""
+    noted = session.info.get(PENDING)
+    if noted:
+        session.info[PENDING] = [(t, e) for t, e in noted if not _inside(t, rolled_back)]
+
+
+def _inside(transaction, outer) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def register_notifications() -> None:
