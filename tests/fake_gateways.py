@@ -25,7 +25,7 @@ class Gateways:
     zalo: list[dict] = field(default_factory=list)
     sms: list[dict] = field(default_factory=list)
     refuse_zalo: bool = False  # answer as Zalo does when the user has no Zalo account
-    delay: float = 0.0  # seconds before answering: a slow gateway
+    delay: float = 0.0  # seconds before hanging up unanswered: a gateway that does not answer
 
 
 def zalo_answer(state: Gateways, token: str | None, body: dict) -> dict:
@@ -53,7 +53,9 @@ def handler_for(state: Gateways) -> type[BaseHTTPRequestHandler]:
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            time.sleep(state.delay)
+            if state.delay:
+                time.sleep(state.delay)
+                return  # hangs up without an answer: the client gave up long ago
             if self.headers.get("Content-Type") != "application/json":
                 self.send_error(415)  # both APIs take JSON only
                 return
