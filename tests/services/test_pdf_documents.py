@@ -284,6 +284,15 @@ def test_a_long_statement_goes_on_over_pages_every_row_on_paper(catalog, novembe
         assert 15 * mm < top and bottom < A4[1] - 15 * mm, word
         assert 18 * mm - 1 <= left and right <= A4[0] - 18 * mm + 1, word
     assert max(right for _, _, _, right, _, _ in boxes) > A4[0] - 18 * mm - 1  # amounts flush
+    rows: dict[tuple[int, int], list[tuple[float, float, float]]] = {}
+    for page, left, top, right, bottom, _ in boxes:
+        rows.setdefault((page, round(top)), []).append((left, right, bottom))
+    for (page, top), words in rows.items():
+        words.sort()
+        for (_, before, _), (after, _, _) in itertools.pairwise(words):
+            assert after >= before, (page, top)  # no column printed over another
+        below = [other for (p, other) in rows if p == page and other > top]
+        assert not below or min(below) >= max(bottom for *_, bottom in words) - 1, (page, top)
 
 
 def test_in_english_the_slip_and_statement_still_print_in_vietnamese(parcel, november):
