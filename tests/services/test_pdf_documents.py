@@ -284,6 +284,7 @@ def test_a_long_statement_goes_on_over_pages_every_row_on_paper(catalog, novembe
         assert 15 * mm < top and bottom < A4[1] - 15 * mm, word
         assert 18 * mm - 1 <= left and right <= A4[0] - 18 * mm + 1, word
     assert max(right for _, _, _, right, _, _ in boxes) > A4[0] - 18 * mm - 1  # amounts flush
+    assert {"FT0", "FT89", "Bán", "Cuối"} <= {word for *_, word in boxes}  # all on paper
     rows: dict[tuple[int, int], list[tuple[float, float, float]]] = {}
     for page, left, top, right, bottom, _ in boxes:
         rows.setdefault((page, round(top)), []).append((left, right, bottom))
