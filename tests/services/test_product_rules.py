@@ -307,11 +307,17 @@ def test_an_import_counts_what_it_created_and_updated(catalog):
         f"{gtin(8)},Mật ong 2,,processed-food,chai,2000,4,không,,,,,,,,",
         f"{gtin(9)},Mật ong 3,,processed-food,chai,2000,4,FALSE,,,,,,,,",
         f"{gtin(10)},Mật ong 4,,processed-food,chai,2000,4,No,,,,,,,,",
+        f"{catalog.longan.gtin},Nhãn,,fresh-produce,túi 1 kg,90000,0,1,,,,{labels}",
         header=header,
     )
-    assert (report.ok, report.created, report.updated) == (True, 4, 1)
+    assert (report.ok, report.created, report.updated) == (True, 4, 2)
     db.session.expire_all()
-    assert (banana.price, banana.stock, banana.weight_grams) == (85_000, 10, 1_250)
+    assert (banana.unit, banana.price, banana.stock, banana.weight_grams) == (
+        "gói",
+        85_000,
+        10,
+        1_250,
+    )
     assert (banana.description_vi, banana.description_en, banana.name_en) == (
         "Ngon",
         "Tasty",
@@ -326,6 +332,10 @@ def test_an_import_counts_what_it_created_and_updated(catalog):
         "",
         True,
     )
+    assert (honey.description_vi, honey.description_en) == ("", "")
+    assert catalog.longan.unit == "túi 1 kg"
+    quiet = db.session.scalar(sa.select(Product).where(Product.gtin == gtin(8)))
+    assert [getattr(quiet, name) for name in LABEL] == ["", "", "", "", ""]
     for n in (8, 9, 10):
         assert not db.session.scalar(sa.select(Product.active).where(Product.gtin == gtin(n)))
 
