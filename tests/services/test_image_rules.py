@@ -332,3 +332,11 @@ def test_a_photo_is_described_in_one_line_of_two_hundred_characters_at_most(thre
         "Describe the photo in 200 characters at most.",
     )
     assert photo.alt == "Gói chuối sấy mở miệng"
+
+
+def test_a_photo_whose_files_are_already_gone_is_still_removed(catalog, three_photos, tmp_path):
+    for file in tmp_path.iterdir():
+        file.unlink()  # another machine's disk, or removed by hand
+    images.remove(three_photos[0], tmp_path)
+    db.session.commit()
+    assert [p.id for p in catalog.banana.images] == [p.id for p in three_photos[1:]]
